@@ -1,0 +1,43 @@
+package dev.userprofiles.cache;
+
+import java.time.Duration;
+import java.util.Map;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Settings of the Redis cache layer, one entry per cache name.
+ *
+ * @param keyPrefix prefix of every key: a cached value lives at
+ * {@code <keyPrefix><cache>::<key>}
+ * @param ttlJitter fraction of the TTL added at random to each entry (0.1 means up to
+ * +10%) so that entries written together do not expire together; 0 turns jitter off
+ * @param errorLogInterval at most one warning per cache operation is logged in this
+ * interval when Redis fails; every failure is still counted in {@code cache.errors}
+ * @param caches per cache name: its TTL and value format
+ */
+@ConfigurationProperties("profiles.cache")
+@Validated
+public record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix,
+		@DefaultValue("0.1") @DecimalMin("0.0") @DecimalMax("1.0") double ttlJitter,
+		@DefaultValue("10s") Duration errorLogInterval, @NotEmpty Map<String, @Valid CacheSpec> caches) {
+
+	/**
+	 * How one cache stores its entries.
+	 *
+	 * @param ttl how long an entry lives before jitter is added
+	 * @param format how values are encoded
+	 */
+	public record CacheSpec(@NotNull Duration ttl, @DefaultValue("protobuf") ValueFormat format) {
+
+	}
+
+}

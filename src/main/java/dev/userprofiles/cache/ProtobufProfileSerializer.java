@@ -1,0 +1,76 @@
+package dev.userprofiles.cache;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.userprofiles.cache.proto.CachedUserProfile;
+import dev.userprofiles.profile.UserProfile;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.data.redis.serializer.RedisSerializer;
+import org.springframework.data.redis.serializer.SerializationException;
+
+/**
+ * Encodes profiles as {@link CachedUserProfile} protobuf messages: compact, fast, and
+ * unable to instantiate anything but that one message.
+ */
+class ProtobufProfileSerializer implements RedisSerializer<UserProfile> {
+
+	@Override
+	public byte[] serialize(@Nullable UserProfile profile) {
+		if (profile == null) {
+			throw new SerializationException("Cannot cache a null profile");
+		}
+		CachedUserProfile.Builder message = CachedUserProfile.newBuilder()
+			.setId(profile.id())
+			.setUsername(profile.username())
+			.setEmail(profile.email())
+			.setDisplayName(profile.displayName())
+			.setCreatedAtMicros(toMicros(profile.createdAt()))
+			.setUpdatedAtMicros(toMicros(profile.updatedAt()))
+			.setVersion(profile.version());
+		if (profile.bio() != null) {
+			message.setBio(profile.bio());
+		}
+		if (profile.avatarUrl() != null) {
+			message.setAvatarUrl(profile.avatarUrl());
+		}
+		if (profile.locale() != null) {
+			message.setLocale(profile.locale());
+		}
+		return message.build().toByteArray();
+	}
+
+	@Override
+	public @Nullable UserProfile deserialize(byte @Nullable [] bytes) {
+		if (bytes == null) {
+			return null;
+		}
+		CachedUserProfile message;
+		try {
+			message = CachedUserProfile.parseFrom(bytes);
+		}
+		catch (InvalidProtocolBufferException ex) {
+			throw new SerializationException("Undecodable cached profile", ex);
+		}
+		// Protobuf parses some garbage into a message of defaults: refuse what no write
+		// produces.
+		if (message.getId() <= 0 || message.getVersion() <= 0 || message.getUsername().isEmpty()) {
+			throw new SerializationException("Cached profile is not well formed");
+		}
+		return new UserProfile(message.getId(), message.getUsername(), message.getEmail(), message.getDisplayName(),
+				message.hasBio() ? message.getBio() : null, message.hasAvatarUrl() ? message.getAvatarUrl() : null,
+				message.hasLocale() ? message.getLocale() : null, fromMicros(message.getCreatedAtMicros()),
+				fromMicros(message.getUpdatedAtMicros()), message.getVersion());
+	}
+
+	private static long toMicros(Instant instant) {
+		return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+	}
+
+	private static Instant fromMicros(long micros) {
+		return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+	}
+
+}

@@ -1,0 +1,52 @@
+package dev.userprofiles.profile;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.net.URI;
+import java.net.URISyntaxException;
+
+import jakarta.validation.Constraint;
+import jakarta.validation.ConstraintValidator;
+import jakarta.validation.ConstraintValidatorContext;
+import jakarta.validation.Payload;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An absolute {@code http} or {@code https} URL with a host. Hibernate Validator's
+ * {@code @URL} accepts one protocol only, hence this constraint.
+ */
+@Documented
+@Constraint(validatedBy = HttpUrl.Validator.class)
+@Target({ ElementType.FIELD, ElementType.METHOD, ElementType.PARAMETER })
+@Retention(RetentionPolicy.RUNTIME)
+@interface HttpUrl {
+
+	String message() default "must be an absolute http or https URL";
+
+	Class<?>[] groups() default {};
+
+	Class<? extends Payload>[] payload() default {};
+
+	class Validator implements ConstraintValidator<HttpUrl, String> {
+
+		@Override
+		public boolean isValid(@Nullable String value, ConstraintValidatorContext context) {
+			if (value == null) {
+				return true;
+			}
+			try {
+				URI uri = new URI(value);
+				String scheme = uri.getScheme();
+				return ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) && uri.getHost() != null;
+			}
+			catch (URISyntaxException ex) {
+				return false;
+			}
+		}
+
+	}
+
+}

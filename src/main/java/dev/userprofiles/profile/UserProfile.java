@@ -1,0 +1,26 @@
+package dev.userprofiles.profile;
+
+import java.time.Instant;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A user profile as the API returns it and the cache stores it: an immutable value, never
+ * the JPA entity.
+ *
+ * @param id server-assigned identifier
+ * @param username unique (ignoring case) handle of 3 to 32 characters of
+ * {@code [a-z0-9_.-]}
+ * @param email unique (ignoring case) e-mail address
+ * @param displayName the name shown to other users
+ * @param bio free text, optional
+ * @param avatarUrl absolute http(s) URL of the avatar, optional
+ * @param locale BCP 47 language tag, optional
+ * @param createdAt when the profile was created
+ * @param updatedAt when the profile last changed
+ * @param version increases by one on every change
+ */
+public record UserProfile(long id, String username, String email, String displayName, @Nullable String bio,
+		@Nullable String avatarUrl, @Nullable String locale, Instant createdAt, Instant updatedAt, long version) {
+
+}

@@ -1,0 +1,123 @@
+package dev.userprofiles.profile;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+
+import dev.userprofiles.cache.CacheNames;
+import org.hibernate.exception.ConstraintViolationException;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.cache.annotation.CacheEvict;
+import org.springframework.cache.annotation.CachePut;
+import org.springframework.cache.annotation.Cacheable;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Sort;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Reads and writes profiles: Postgres is the source of truth, the {@code users} cache
+ * sits in front of it.
+ * <p>
+ * The caching interceptor is ordered outside the transaction (see
+ * {@code CacheConfiguration}), so a {@code @CachePut} or {@code @CacheEvict} runs only
+ * after the transaction has committed: the cache is never newer than the database, and a
+ * write that rolls back never touches it.
+ */
+@Service
+class UserProfileService {
+
+	private final UserProfileRepository repository;
+
+	UserProfileService(UserProfileRepository repository) {
+		this.repository = repository;
+	}
+
+	@Cacheable(cacheNames = CacheNames.USERS, key = "#id", unless = "#result == null")
+	@Transactional(readOnly = true)
+	public Optional<UserProfile> findProfile(long id) {
+		return this.repository.findById(id).map(UserProfileEntity::toProfile);
+	}
+
+	@Transactional(readOnly = true)
+	public ProfilePage listProfiles(int page, int size) {
+		PageRequest request = PageRequest.of(page, size, Sort.by("id"));
+		return ProfilePage.of(this.repository.findAll(request).map(UserProfileEntity::toProfile));
+	}
+
+	@CachePut(cacheNames = CacheNames.USERS, key = "#result.id")
+	@Transactional
+	public UserProfile createProfile(ProfileRequest request) {
+		if (this.repository.existsByUsernameIgnoreCase(request.username())) {
+			throw new ProfileConflictException("username");
+		}
+		if (this.repository.existsByEmailIgnoreCase(request.email())) {
+			throw new ProfileConflictException("email");
+		}
+		UserProfileEntity entity = new UserProfileEntity(request, now());
+		return saveOrConflict(entity).toProfile();
+	}
+
+	/**
+	 * Replaces every mutable field of a profile.
+	 * @param ifMatch the request's {@code If-Match} header, if any
+	 */
+	@CachePut(cacheNames = CacheNames.USERS, key = "#id")
+	@Transactional
+	public UserProfile replaceProfile(long id, ProfileRequest request, @Nullable String ifMatch) {
+		UserProfileEntity entity = this.repository.findForUpdate(id)
+			.orElseThrow(() -> new ProfileNotFoundException(id));
+		UserProfile current = entity.toProfile();
+		if (!ProfileETags.ifMatchAllows(ifMatch, current)) {
+			throw new StaleProfileException(id, ProfileETags.of(current));
+		}
+		if (this.repository.existsByUsernameIgnoreCaseAndIdNot(request.username(), id)) {
+			throw new ProfileConflictException("username");
+		}
+		if (this.repository.existsByEmailIgnoreCaseAndIdNot(request.email(), id)) {
+			throw new ProfileConflictException("email");
+		}
+		if (!entity.replaceWith(request, now())) {
+			return current;
+		}
+		return saveOrConflict(entity).toProfile();
+	}
+
+	@CacheEvict(cacheNames = CacheNames.USERS, key = "#id")
+	@Transactional
+	public void deleteProfile(long id) {
+		if (this.repository.deleteProfile(id) == 0) {
+			throw new ProfileNotFoundException(id);
+		}
+	}
+
+	/**
+	 * Writes the row now, so that a uniqueness race lost after the checks above still
+	 * becomes a 409 rather than a 500.
+	 */
+	private UserProfileEntity saveOrConflict(UserProfileEntity entity) {
+		try {
+			return this.repository.saveAndFlush(entity);
+		}
+		catch (DataIntegrityViolationException ex) {
+			String constraint = (ex.getCause() instanceof ConstraintViolationException violation)
+					? violation.getConstraintName() : null;
+			if (constraint != null && constraint.contains("username")) {
+				throw new ProfileConflictException("username");
+			}
+			if (constraint != null && constraint.contains("email")) {
+				throw new ProfileConflictException("email");
+			}
+			throw ex;
+		}
+	}
+
+	// Postgres keeps microseconds: truncating here makes the cached value equal the
+	// stored one.
+	private static Instant now() {
+		return Instant.now().truncatedTo(ChronoUnit.MICROS);
+	}
+
+}

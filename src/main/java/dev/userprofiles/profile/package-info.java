@@ -1,0 +1,8 @@
+/**
+ * User profiles: the REST API, the JPA entity and the service that reads them through the
+ * cache.
+ */
+@NullMarked
+package dev.userprofiles.profile;
+
+import org.jspecify.annotations.NullMarked;

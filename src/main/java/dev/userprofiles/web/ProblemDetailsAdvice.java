@@ -1,0 +1,159 @@
+package dev.userprofiles.web;
+
+import java.util.List;
+import java.util.Map;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.exc.InvalidFormatException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+
+import org.springframework.beans.TypeMismatchException;
+import org.springframework.context.MessageSourceResolvable;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.validation.FieldError;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Turns every failure into an RFC 9457 problem: Spring MVC's own exceptions through the
+ * base class, bad input as 400 with the offending fields listed, an unreachable database
+ * as 503 with {@code Retry-After}, anything unexpected as a 500 without internals.
+ */
+@RestControllerAdvice
+class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
+
+	private static final Log logger = LogFactory.getLog(ProblemDetailsAdvice.class);
+
+	/** Seconds a client should wait before retrying while the database is unreachable. */
+	private static final String RETRY_AFTER_SECONDS = "5";
+
+	@Override
+	protected @Nullable ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
+			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+		List<Map<String, String>> errors = ex.getBindingResult()
+			.getFieldErrors()
+			.stream()
+			.map((error) -> fieldError(error.getField(), error))
+			.toList();
+		ProblemDetail problem = ProblemResponses.invalidRequest("The request body has invalid fields");
+		problem.setProperty("errors", errors);
+		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
+	}
+
+	@Override
+	protected @Nullable ResponseEntity<Object> handleHandlerMethodValidationException(
+			HandlerMethodValidationException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+		List<Map<String, String>> errors = ex.getParameterValidationResults()
+			.stream()
+			.flatMap((result) -> result.getResolvableErrors()
+				.stream()
+				.map((error) -> fieldError(String.valueOf(result.getMethodParameter().getParameterName()), error)))
+			.toList();
+		ProblemDetail problem = ProblemResponses.invalidRequest("The request has invalid parameters");
+		problem.setProperty("errors", errors);
+		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
+	}
+
+	@Override
+	protected @Nullable ResponseEntity<Object> handleTypeMismatch(TypeMismatchException ex, HttpHeaders headers,
+			HttpStatusCode status, WebRequest request) {
+		String name = (ex.getPropertyName() != null) ? ex.getPropertyName() : "parameter";
+		ProblemDetail problem = ProblemResponses.invalidRequest("'" + name + "' has an invalid value");
+		problem.setProperty("errors", List.of(Map.of("field", name, "message",
+				"has an invalid value: '" + abbreviate(String.valueOf(ex.getValue())) + "'")));
+		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
+	}
+
+	@Override
+	protected @Nullable ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+		RequestBodyLimitFilter.BodyTooLargeException tooLarge = findCause(ex,
+				RequestBodyLimitFilter.BodyTooLargeException.class);
+		ProblemDetail problem = (tooLarge != null) ? ProblemResponses.payloadTooLarge(tooLarge.maxBytes())
+				: ProblemResponses.invalidRequest(describeUnreadableBody(ex));
+		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
+	}
+
+	@ExceptionHandler({ CannotCreateTransactionException.class, DataAccessResourceFailureException.class,
+			TransientDataAccessException.class })
+	ResponseEntity<ProblemDetail> handleDatabaseUnavailable(Exception ex) {
+		logger.warn("Database unavailable: " + ex.getMessage());
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+				"The profile store is temporarily unavailable; retry later");
+		problem.setType(ProblemResponses.SERVICE_UNAVAILABLE);
+		problem.setTitle("Service unavailable");
+		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+			.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
+			.body(problem);
+	}
+
+	@ExceptionHandler(Exception.class)
+	ResponseEntity<ProblemDetail> handleUnexpected(Exception ex) {
+		logger.error("Unexpected failure", ex);
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+				"An unexpected error occurred");
+		return ResponseEntity.internalServerError().body(problem);
+	}
+
+	private static Map<String, String> fieldError(String field, MessageSourceResolvable error) {
+		String message = (error.getDefaultMessage() != null) ? error.getDefaultMessage() : "is invalid";
+		if (error instanceof FieldError fieldError && fieldError.isBindingFailure()) {
+			message = "has an invalid value";
+		}
+		return Map.of("field", field, "message", message);
+	}
+
+	/**
+	 * Says what is wrong with the body in the client's terms, without parser internals.
+	 */
+	private static String describeUnreadableBody(HttpMessageNotReadableException ex) {
+		JacksonException jackson = findCause(ex, JacksonException.class);
+		if (jackson == null) {
+			return "The request body is missing or unreadable";
+		}
+		String field = jackson.getPath()
+			.stream()
+			.map((reference) -> (reference.getPropertyName() != null) ? reference.getPropertyName()
+					: "[" + reference.getIndex() + "]")
+			.reduce((left, right) -> left + "." + right)
+			.orElse(null);
+		if (jackson instanceof UnrecognizedPropertyException) {
+			return "Unknown field '" + field + "'";
+		}
+		if (field != null
+				&& (jackson instanceof InvalidFormatException || jackson instanceof MismatchedInputException)) {
+			return "Field '" + field + "' has the wrong type or format";
+		}
+		return "The request body is not valid JSON for this resource";
+	}
+
+	private static @Nullable <T extends Throwable> T findCause(Throwable ex, Class<T> type) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (type.isInstance(cause)) {
+				return type.cast(cause);
+			}
+		}
+		return null;
+	}
+
+	private static String abbreviate(String value) {
+		return (value.length() > 64) ? value.substring(0, 64) + "..." : value;
+	}
+
+}

@@ -1,0 +1,17 @@
+package dev.userprofiles.web;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Limits of the HTTP API.
+ *
+ * @param maxRequestBody largest request body accepted; larger ones get 413
+ */
+@ConfigurationProperties("profiles.web")
+@Validated
+record WebProperties(@DefaultValue("16KB") DataSize maxRequestBody) {
+
+}

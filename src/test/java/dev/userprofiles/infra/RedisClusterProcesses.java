@@ -1,0 +1,233 @@
+package dev.userprofiles.infra;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import io.lettuce.core.internal.HostAndPort;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.FileSystemUtils;
+
+/**
+ * A Redis Cluster of six {@code redis-server} processes on 127.0.0.1, formed with
+ * {@code redis-cli --cluster create}. Each node keeps its {@code nodes-<port>.conf}, so a
+ * stopped node restarts with the same identity.
+ */
+final class RedisClusterProcesses {
+
+	/** Short, so that a killed master fails over within a few seconds in fault tests. */
+	static final int CLUSTER_NODE_TIMEOUT_MILLIS = 2000;
+
+	private static final String HOST = "127.0.0.1";
+
+	private final Path directory;
+
+	private final int[] ports;
+
+	private final @Nullable Process[] processes;
+
+	private RedisClusterProcesses(Path directory, int[] ports) {
+		this.directory = directory;
+		this.ports = ports;
+		this.processes = new Process[ports.length];
+	}
+
+	static RedisClusterProcesses start() {
+		requireOnPath("redis-server");
+		requireOnPath("redis-cli");
+		RedisClusterProcesses cluster;
+		try {
+			cluster = new RedisClusterProcesses(Files.createTempDirectory("redis-cluster-"),
+					freePortRange(TestInfrastructure.REDIS_NODES));
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot create a directory for the Redis Cluster", ex);
+		}
+		try {
+			for (int i = 0; i < cluster.ports.length; i++) {
+				cluster.startNode(i);
+			}
+			cluster.createCluster();
+			new RedisClusterHealth(cluster.nodes()).awaitHealthy();
+			return cluster;
+		}
+		catch (RuntimeException ex) {
+			cluster.close();
+			throw ex;
+		}
+	}
+
+	List<HostAndPort> nodes() {
+		List<HostAndPort> nodes = new ArrayList<>();
+		for (int port : this.ports) {
+			nodes.add(HostAndPort.of(HOST, port));
+		}
+		return nodes;
+	}
+
+	synchronized void startNode(int index) {
+		if (this.processes[index] != null && this.processes[index].isAlive()) {
+			return;
+		}
+		int port = this.ports[index];
+		ProcessBuilder builder = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", HOST,
+				"--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
+				"--cluster-node-timeout", String.valueOf(CLUSTER_NODE_TIMEOUT_MILLIS), "--dir",
+				this.directory.toString(), "--save", "", "--appendonly", "no", "--logfile",
+				this.directory.resolve("redis-" + port + ".log").toString())
+			.redirectErrorStream(true)
+			.redirectOutput(this.directory.resolve("redis-" + port + ".out").toFile());
+		try {
+			this.processes[index] = builder.start();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot start redis-server on port " + port, ex);
+		}
+		awaitPong(port);
+	}
+
+	synchronized void stopNode(int index) {
+		Process process = this.processes[index];
+		if (process == null) {
+			return;
+		}
+		process.destroy();
+		try {
+			if (!process.waitFor(10, TimeUnit.SECONDS)) {
+				process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		this.processes[index] = null;
+	}
+
+	void close() {
+		for (int i = 0; i < this.processes.length; i++) {
+			stopNode(i);
+		}
+		FileSystemUtils.deleteRecursively(this.directory.toFile());
+	}
+
+	private void createCluster() {
+		List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+		for (int port : this.ports) {
+			command.add(HOST + ":" + port);
+		}
+		command.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
+		run(command, this.directory.resolve("cluster-create.log"));
+	}
+
+	private static void run(List<String> command, Path log) {
+		try {
+			Process process = new ProcessBuilder(command).redirectErrorStream(true)
+				.redirectOutput(log.toFile())
+				.start();
+			if (!process.waitFor(60, TimeUnit.SECONDS)) {
+				process.destroyForcibly();
+				throw new IllegalStateException("Timed out: " + String.join(" ", command));
+			}
+			if (process.exitValue() != 0) {
+				throw new IllegalStateException("Failed (exit " + process.exitValue() + "): "
+						+ String.join(" ", command) + "\n" + Files.readString(log));
+			}
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot run " + command.get(0), ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted: " + String.join(" ", command), ex);
+		}
+	}
+
+	private static void awaitPong(int port) {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+		while (System.nanoTime() < deadline) {
+			try (Socket socket = new Socket()) {
+				socket.connect(new InetSocketAddress(HOST, port), 200);
+				socket.setSoTimeout(1000);
+				OutputStream out = socket.getOutputStream();
+				out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+				out.flush();
+				InputStream in = socket.getInputStream();
+				byte[] reply = in.readNBytes(7);
+				if (new String(reply, StandardCharsets.US_ASCII).startsWith("+PONG")) {
+					return;
+				}
+			}
+			catch (IOException ex) {
+				// not listening yet
+			}
+			try {
+				Thread.sleep(50);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
+		}
+		throw new IllegalStateException("redis-server on port " + port + " did not answer PING within 10 s");
+	}
+
+	private static void requireOnPath(String executable) {
+		try {
+			Process process = new ProcessBuilder(executable, "--version").redirectErrorStream(true).start();
+			process.getInputStream().readAllBytes();
+			if (process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0) {
+				return;
+			}
+		}
+		catch (IOException ex) {
+			// reported below
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		throw new IllegalStateException("The local test infrastructure needs '" + executable
+				+ "' on PATH (Debian: apt-get install redis-server redis-tools); or run with -Dinfra=containers");
+	}
+
+	/**
+	 * Finds {@code count} consecutive free ports whose cluster bus ports (+10000) are
+	 * free too.
+	 */
+	private static int[] freePortRange(int count) {
+		for (int attempt = 0; attempt < 100; attempt++) {
+			int base = ThreadLocalRandom.current().nextInt(20000, 29000);
+			int[] ports = new int[count];
+			boolean free = true;
+			for (int i = 0; i < count && free; i++) {
+				ports[i] = base + i;
+				free = isFree(ports[i]) && isFree(ports[i] + 10000);
+			}
+			if (free) {
+				return ports;
+			}
+		}
+		throw new IllegalStateException("No free range of " + count + " ports (and bus ports) on " + HOST);
+	}
+
+	private static boolean isFree(int port) {
+		try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
+			return true;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+}

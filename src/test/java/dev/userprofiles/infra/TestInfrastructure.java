@@ -1,0 +1,77 @@
+package dev.userprofiles.infra;
+
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+import io.lettuce.core.internal.HostAndPort;
+
+/**
+ * A running Redis Cluster (3 masters, 3 replicas) and Postgres, whichever backend started
+ * them. {@link #get()} starts them once per JVM, chosen by
+ * {@code -Dinfra=auto|containers|local}.
+ */
+public interface TestInfrastructure {
+
+	/** Number of Redis nodes: 3 masters, each with one replica. */
+	int REDIS_NODES = 6;
+
+	/**
+	 * The infrastructure of this JVM, started on first use.
+	 * @throws IllegalStateException saying what is missing when it cannot start
+	 */
+	static TestInfrastructure get() {
+		return Infrastructure.get();
+	}
+
+	/** {@code local} or {@code containers}. */
+	String backend();
+
+	/** Host-reachable addresses of the Redis nodes, by node index. */
+	List<HostAndPort> redisNodes();
+
+	/**
+	 * Maps an address the cluster announces to one the host can reach (identity for local
+	 * processes).
+	 */
+	UnaryOperator<HostAndPort> addressMapping();
+
+	String jdbcUrl();
+
+	String username();
+
+	String password();
+
+	/** Stops one Redis node (SIGTERM); its cluster identity survives a restart. */
+	void stopRedisNode(int index);
+
+	/** Starts a stopped Redis node again with the same identity and address. */
+	void startRedisNode(int index);
+
+	/**
+	 * Stops every node and then starts them again, waiting until the cluster is healthy.
+	 */
+	default void stopAllRedisNodes() {
+		for (int i = 0; i < REDIS_NODES; i++) {
+			stopRedisNode(i);
+		}
+	}
+
+	default void startAllRedisNodes() {
+		for (int i = 0; i < REDIS_NODES; i++) {
+			startRedisNode(i);
+		}
+		awaitHealthyCluster();
+	}
+
+	/**
+	 * Waits until every node is up and connected, all slots are served, and each master
+	 * has a replica.
+	 */
+	default void awaitHealthyCluster() {
+		new RedisClusterHealth(redisNodes()).awaitHealthy();
+	}
+
+	/** Stops everything this infrastructure started. */
+	void close();
+
+}
