@@ -81,13 +81,25 @@ context_hash() {
   } | sha256sum | cut -c1-64
 }
 
+image_id() { podman image inspect --format '{{.Id}}' "$1" 2>/dev/null || true; }
+
+# removes a replaced image once nothing refers to it by name any more
+drop_if_untagged() {
+  local old=$1 new=$2
+  [ -n "$old" ] && [ "$old" != "$new" ] || return 0
+  if [ -z "$(podman image inspect --format '{{join .RepoTags ""}}' "$old" 2>/dev/null)" ]; then
+    podman rmi "$old" >/dev/null 2>&1 && log "removed replaced image ${old:0:12}" ||
+      log "replaced image ${old:0:12} still in use, left in place"
+  fi
+}
+
 image_label() {
   podman image inspect --format "{{ index .Labels \"$2\" }}" "$1" 2>/dev/null || true
 }
 
 # --- base image ----------------------------------------------------------------
 build_base() {
-  local t rootfs
+  local t rootfs old
   if [ "$FORCE" != 1 ] && podman image exists "$BASE_IMAGE"; then
     log "$BASE_IMAGE exists, skipping"
     SUMMARY+=("$BASE_IMAGE: present")
@@ -165,6 +177,7 @@ EOF
   : >"$rootfs/etc/machine-id" 2>/dev/null || true
 
   local ti
+  old=$(image_id "$BASE_IMAGE")
   ti=$(now)
   tar --numeric-owner --xattrs --acls -C "$rootfs" -c . |
     podman import --quiet \
@@ -174,7 +187,8 @@ EOF
   log "podman import done in $(elapsed "$ti") s"
   rm -rf "$rootfs"
   trap - EXIT
-  log "$BASE_IMAGE built in $(elapsed "$t") s ($(podman image inspect --format '{{.Size}}' "$BASE_IMAGE" | numfmt --to=iec) )"
+  drop_if_untagged "$old" "$(image_id "$BASE_IMAGE")"
+  log "$BASE_IMAGE built in $(elapsed "$t") s ($(podman image inspect --format '{{.Size}}' "$BASE_IMAGE" | numfmt --to=si))"
   SUMMARY+=("$BASE_IMAGE: built in $(elapsed "$t") s")
 }
 
@@ -197,6 +211,8 @@ build_image() {
     fi
     log "$tag exists but $ctx changed (label ${have:-none} != $hash), rebuilding"
   fi
+  local old
+  old=$(image_id "$tag")
   t=$(now)
   log "building $tag from $ctx"
   if ! podman build --pull=never --format docker \
@@ -207,7 +223,8 @@ build_image() {
     die "podman build of $tag failed (full log: /var/tmp/build-$name.log)"
   fi
   podman tag "$tag" "$short"
-  log "$tag built in $(elapsed "$t") s ($(podman image inspect --format '{{.Size}}' "$tag" | numfmt --to=iec)), log: /var/tmp/build-$name.log"
+  drop_if_untagged "$old" "$(image_id "$tag")"
+  log "$tag built in $(elapsed "$t") s ($(podman image inspect --format '{{.Size}}' "$tag" | numfmt --to=si)), log: /var/tmp/build-$name.log"
   SUMMARY+=("$tag: built in $(elapsed "$t") s")
 }
 
