@@ -1,0 +1,104 @@
+package dev.userprofiles.profile;
+
+import java.time.Duration;
+
+import dev.userprofiles.cache.CacheNames;
+import dev.userprofiles.infra.RedisKeys;
+import dev.userprofiles.infra.ServiceTest;
+import dev.userprofiles.infra.TestInfrastructure;
+import jakarta.persistence.EntityManagerFactory;
+import org.hibernate.SessionFactory;
+import org.hibernate.stat.Statistics;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * With every Redis node stopped the service keeps answering from Postgres, and caching
+ * resumes by itself when the nodes return.
+ */
+@ServiceTest
+class RedisOutageTests {
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	TestInfrastructure infrastructure;
+
+	@Autowired
+	RedisConnectionFactory connectionFactory;
+
+	@Autowired
+	EntityManagerFactory entityManagerFactory;
+
+	@Test
+	void servesReadsAndWritesFromPostgresWhileRedisIsDownAndCachesAgainAfter() {
+		ApiClient api = new ApiClient(this.port);
+		RedisKeys redis = new RedisKeys(this.connectionFactory);
+		JsonNode existing = api.createProfile();
+		long id = existing.get("id").asLong();
+		long doomed = api.createProfile().get("id").asLong();
+
+		this.infrastructure.stopAllRedisNodes();
+		try {
+			assertThat(api.get("/users/" + id).json()).isEqualTo(existing);
+			ApiClient.Response created = api.post("/users", ApiClient.profileJson(ApiClient.uniqueHandle(),
+					ApiClient.uniqueHandle() + "@example.com", "Written during the outage"));
+			assertThat(created.status()).isEqualTo(201);
+			ApiClient.Response updated = api.put("/users/" + id,
+					ApiClient.profileJson(existing.get("username").asString(), existing.get("email").asString(),
+							"Updated during the outage"));
+			assertThat(updated.status()).isEqualTo(200);
+			assertThat(api.delete("/users/" + doomed).status()).isEqualTo(204);
+
+			assertThat(api.get("/users/" + id).json()).isEqualTo(updated.json());
+			assertThat(api.get(created.header("Location")).json()).isEqualTo(created.json());
+			assertThat(api.get("/users/" + doomed).status()).isEqualTo(404);
+			assertThat(api.get("/users?size=5").status()).isEqualTo(200);
+			assertThat(api.get("/readyz").status()).as("readiness does not depend on Redis").isEqualTo(200);
+			JsonNode health = api.get("/actuator/health").json();
+			assertThat(health.get("components").get("redis").get("status").asString()).isEqualTo("DOWN");
+		}
+		finally {
+			this.infrastructure.startAllRedisNodes();
+		}
+
+		// Caching resumes without a restart once Lettuce has reconnected.
+		String key = RedisKeys.cacheKey(CacheNames.USERS, id);
+		long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+		while (!cached(redis, key) && System.nanoTime() < deadline) {
+			assertThat(api.get("/users/" + id).status()).isEqualTo(200);
+			sleep(250);
+		}
+		assertThat(cached(redis, key)).as("profile cached again after Redis returned").isTrue();
+		Statistics sql = this.entityManagerFactory.unwrap(SessionFactory.class).getStatistics();
+		long statements = sql.getPrepareStatementCount();
+		assertThat(api.get("/users/" + id).json().get("displayName").asString()).isEqualTo("Updated during the outage");
+		assertThat(sql.getPrepareStatementCount()).as("served from the cache").isEqualTo(statements);
+	}
+
+	private static boolean cached(RedisKeys redis, String key) {
+		try {
+			return redis.exists(key);
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
+	private static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}
