@@ -51,7 +51,7 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 			.stream()
 			.map((error) -> fieldError(error.getField(), error))
 			.toList();
-		ProblemDetail problem = ProblemResponses.invalidRequest("The request body has invalid fields");
+		ProblemDetail problem = ProblemResponses.invalidRequest("The request has invalid fields or parameters");
 		problem.setProperty("errors", errors);
 		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
 	}
@@ -63,9 +63,12 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 			.stream()
 			.flatMap((result) -> result.getResolvableErrors()
 				.stream()
-				.map((error) -> fieldError(String.valueOf(result.getMethodParameter().getParameterName()), error)))
+				// A request body's errors name its fields; a path variable's or
+				// parameter's, itself.
+				.map((error) -> fieldError((error instanceof FieldError field) ? field.getField()
+						: String.valueOf(result.getMethodParameter().getParameterName()), error)))
 			.toList();
-		ProblemDetail problem = ProblemResponses.invalidRequest("The request has invalid parameters");
+		ProblemDetail problem = ProblemResponses.invalidRequest("The request has invalid fields or parameters");
 		problem.setProperty("errors", errors);
 		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
 	}
@@ -90,6 +93,19 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
 	}
 
+	/**
+	 * Gives Spring MVC's own problems (405, 406, 415, ...) an explicit {@code type}, so
+	 * every problem this API sends has all five RFC 9457 members.
+	 */
+	@Override
+	protected ResponseEntity<Object> createResponseEntity(@Nullable Object body, HttpHeaders headers,
+			HttpStatusCode statusCode, WebRequest request) {
+		if (body instanceof ProblemDetail problem) {
+			ProblemResponses.ensureType(problem);
+		}
+		return super.createResponseEntity(body, headers, statusCode, request);
+	}
+
 	@ExceptionHandler({ CannotCreateTransactionException.class, DataAccessResourceFailureException.class,
 			TransientDataAccessException.class })
 	ResponseEntity<ProblemDetail> handleDatabaseUnavailable(Exception ex) {
@@ -108,6 +124,7 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 		logger.error("Unexpected failure", ex);
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
 				"An unexpected error occurred");
+		ProblemResponses.ensureType(problem);
 		return ResponseEntity.internalServerError().body(problem);
 	}
 

@@ -20,6 +20,8 @@ import org.springframework.stereotype.Component;
 @Component
 class ProblemResponses {
 
+	static final URI BLANK = URI.create("about:blank");
+
 	static final URI INVALID_REQUEST = URI.create("/problems/invalid-request");
 
 	static final URI PAYLOAD_TOO_LARGE = URI.create("/problems/payload-too-large");
@@ -49,8 +51,24 @@ class ProblemResponses {
 
 	static ProblemDetail forStatus(HttpStatusCode status) {
 		HttpStatus known = HttpStatus.resolve(status.value());
-		return ProblemDetail.forStatusAndDetail(status,
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(status,
 				(known != null) ? known.getReasonPhrase() : "HTTP status " + status.value());
+		ensureType(problem);
+		return problem;
+	}
+
+	/**
+	 * Spring leaves {@code type} out when it is {@code about:blank}; RFC 9457 allows
+	 * that, but clients written against this API may rely on the member being present.
+	 */
+	static void ensureType(ProblemDetail problem) {
+		if (problem.getType() == null || BLANK.equals(problem.getType())) {
+			problem.setType(BLANK);
+		}
+		if (problem.getTitle() == null) {
+			HttpStatus known = HttpStatus.resolve(problem.getStatus());
+			problem.setTitle((known != null) ? known.getReasonPhrase() : "Error");
+		}
 	}
 
 	void write(HttpServletResponse response, HttpServletRequest request, ProblemDetail problem) throws IOException {

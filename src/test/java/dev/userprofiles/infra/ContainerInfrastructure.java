@@ -3,21 +3,13 @@ package dev.userprofiles.infra;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.model.ContainerNetwork;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.Ports;
 import io.lettuce.core.internal.HostAndPort;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.containers.Network;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.lifecycle.Startable;
 import org.testcontainers.lifecycle.Startables;
@@ -25,35 +17,33 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * Containers through Testcontainers: Postgres 17 and six Redis 8 nodes on a network of
- * their own. The nodes announce their network aliases ({@code redis-0} ...
- * {@code redis-5}); tests on the host reach them through {@link #addressMapping()}, which
- * maps an announced address to the node's published port.
+ * Containers through Testcontainers: Postgres 17 on a published port, and six Redis 8
+ * nodes on the host network, each on its own 127.0.0.1 port.
+ * <p>
+ * Host networking, because a Redis Cluster's bus remembers peers by IP: on a bridge
+ * network a restarted container gets a new IP, and after a full restart no node can find
+ * another. Here a node keeps its address across restarts, as the fault tests need, and
+ * the addresses the cluster announces are the ones the host reaches.
  */
 final class ContainerInfrastructure implements TestInfrastructure {
 
 	/** Label on every container started here, so a cleanup can find leftovers. */
 	static final String LABEL = "dev.userprofiles.test-infrastructure";
 
-	private static final int REDIS_PORT = 6379;
-
-	private final Network network;
+	private static final String HOST = "127.0.0.1";
 
 	private final PostgreSQLContainer postgres;
 
 	private final List<GenericContainer<?>> redis;
 
+	private final int[] redisPorts;
+
 	private final DockerClient docker = DockerClientFactory.instance().client();
 
-	/**
-	 * Announced host or container IP, port 6379, to the published address on the host.
-	 */
-	private final Map<String, HostAndPort> published = new ConcurrentHashMap<>();
-
-	private ContainerInfrastructure(Network network, PostgreSQLContainer postgres, List<GenericContainer<?>> redis) {
-		this.network = network;
+	private ContainerInfrastructure(PostgreSQLContainer postgres, List<GenericContainer<?>> redis, int[] redisPorts) {
 		this.postgres = postgres;
 		this.redis = redis;
+		this.redisPorts = redisPorts;
 	}
 
 	static ContainerInfrastructure start() {
@@ -63,17 +53,16 @@ final class ContainerInfrastructure implements TestInfrastructure {
 					+ "DOCKER_HOST=unix:///run/podman/podman.sock TESTCONTAINERS_RYUK_DISABLED=true "
 					+ "TESTCONTAINERS_HOST_OVERRIDE=localhost), or run with -Dinfra=local");
 		}
-		Network network = Network.newNetwork();
 		PostgreSQLContainer postgres = new PostgreSQLContainer(DockerImageName.parse("postgres:17")).withLabel(LABEL,
 				"postgres");
+		int[] ports = RedisClusterProcesses.freePortRange(REDIS_NODES);
 		List<GenericContainer<?>> redis = new ArrayList<>();
-		for (int i = 0; i < REDIS_NODES; i++) {
-			redis.add(redisNode(network, i));
+		for (int port : ports) {
+			redis.add(redisNode(port));
 		}
-		ContainerInfrastructure infrastructure = new ContainerInfrastructure(network, postgres, redis);
+		ContainerInfrastructure infrastructure = new ContainerInfrastructure(postgres, redis, ports);
 		try {
 			Startables.deepStart(Stream.concat(Stream.of(postgres), redis.stream()).map(Startable.class::cast)).join();
-			infrastructure.refreshAddresses();
 			infrastructure.createCluster();
 			infrastructure.awaitHealthyCluster();
 			return infrastructure;
@@ -85,23 +74,14 @@ final class ContainerInfrastructure implements TestInfrastructure {
 		}
 	}
 
-	private static GenericContainer<?> redisNode(Network network, int index) {
-		String alias = alias(index);
-		return new GenericContainer<>(DockerImageName.parse("redis:8")).withNetwork(network)
-			.withNetworkAliases(alias)
-			.withCreateContainerCmdModifier((cmd) -> cmd.withHostName(alias))
-			.withExposedPorts(REDIS_PORT)
-			.withLabel(LABEL, alias)
-			.withCommand("redis-server", "--port", String.valueOf(REDIS_PORT), "--protected-mode", "no",
-					"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout",
-					String.valueOf(RedisClusterProcesses.CLUSTER_NODE_TIMEOUT_MILLIS), "--cluster-announce-hostname",
-					alias, "--cluster-preferred-endpoint-type", "hostname", "--dir", "/tmp", "--save", "",
-					"--appendonly", "no")
+	private static GenericContainer<?> redisNode(int port) {
+		return new GenericContainer<>(DockerImageName.parse("redis:8")).withNetworkMode("host")
+			.withLabel(LABEL, "redis-" + port)
+			.withCommand("redis-server", "--port", String.valueOf(port), "--bind", HOST, "--protected-mode", "no",
+					"--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
+					"--cluster-node-timeout", String.valueOf(RedisClusterProcesses.CLUSTER_NODE_TIMEOUT_MILLIS),
+					"--dir", "/tmp", "--save", "", "--appendonly", "no")
 			.waitingFor(Wait.forLogMessage(".*Ready to accept connections.*", 1));
-	}
-
-	private static String alias(int index) {
-		return "redis-" + index;
 	}
 
 	@Override
@@ -112,16 +92,10 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	@Override
 	public List<HostAndPort> redisNodes() {
 		List<HostAndPort> nodes = new ArrayList<>();
-		for (int i = 0; i < REDIS_NODES; i++) {
-			nodes.add(this.published.get(alias(i)));
+		for (int port : this.redisPorts) {
+			nodes.add(HostAndPort.of(HOST, port));
 		}
 		return nodes;
-	}
-
-	@Override
-	public UnaryOperator<HostAndPort> addressMapping() {
-		return (address) -> (address.getPort() == REDIS_PORT)
-				? this.published.getOrDefault(address.getHostText(), address) : address;
 	}
 
 	@Override
@@ -142,7 +116,7 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	@Override
 	public void stopRedisNode(int index) {
 		String id = this.redis.get(index).getContainerId();
-		if (Boolean.TRUE.equals(this.docker.inspectContainerCmd(id).exec().getState().getRunning())) {
+		if (isRunning(id)) {
 			this.docker.stopContainerCmd(id).withTimeout(5).exec();
 		}
 	}
@@ -150,12 +124,10 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	@Override
 	public void startRedisNode(int index) {
 		String id = this.redis.get(index).getContainerId();
-		if (!Boolean.TRUE.equals(this.docker.inspectContainerCmd(id).exec().getState().getRunning())) {
+		if (!isRunning(id)) {
 			this.docker.startContainerCmd(id).exec();
 		}
-		// A restarted container may get a new IP and, with some runtimes, a new host
-		// port.
-		refreshAddresses();
+		RedisClusterProcesses.awaitPong(this.redisPorts[index]);
 	}
 
 	@Override
@@ -164,44 +136,17 @@ final class ContainerInfrastructure implements TestInfrastructure {
 			node.stop();
 		}
 		this.postgres.stop();
-		this.network.close();
 	}
 
-	private void refreshAddresses() {
-		for (int i = 0; i < REDIS_NODES; i++) {
-			InspectContainerResponse info = this.docker.inspectContainerCmd(this.redis.get(i).getContainerId()).exec();
-			Ports.Binding[] bindings = info.getNetworkSettings()
-				.getPorts()
-				.getBindings()
-				.get(ExposedPort.tcp(REDIS_PORT));
-			if (bindings == null || bindings.length == 0) {
-				continue;
-			}
-			HostAndPort hostSide = HostAndPort.of(this.redis.get(i).getHost(),
-					Integer.parseInt(bindings[0].getHostPortSpec()));
-			this.published.put(alias(i), hostSide);
-			for (ContainerNetwork network : info.getNetworkSettings().getNetworks().values()) {
-				if (network.getIpAddress() != null && !network.getIpAddress().isEmpty()) {
-					this.published.put(network.getIpAddress(), hostSide);
-				}
-			}
-		}
-	}
-
-	private List<String> containerAddresses() {
-		List<String> addresses = new ArrayList<>();
-		for (GenericContainer<?> node : this.redis) {
-			InspectContainerResponse info = this.docker.inspectContainerCmd(node.getContainerId()).exec();
-			ContainerNetwork network = info.getNetworkSettings().getNetworks().values().iterator().next();
-			addresses.add(network.getIpAddress() + ":" + REDIS_PORT);
-		}
-		return addresses;
+	private boolean isRunning(String containerId) {
+		return Boolean.TRUE.equals(this.docker.inspectContainerCmd(containerId).exec().getState().getRunning());
 	}
 
 	private void createCluster() {
-		// CLUSTER MEET needs IP addresses; the nodes still announce their hostnames.
 		List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-		command.addAll(containerAddresses());
+		for (int port : this.redisPorts) {
+			command.add(HOST + ":" + port);
+		}
 		command.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
 		try {
 			ExecResult result = this.redis.get(0).execInContainer(command.toArray(String[]::new));
@@ -211,7 +156,7 @@ final class ContainerInfrastructure implements TestInfrastructure {
 			}
 		}
 		catch (IOException ex) {
-			throw new IllegalStateException("Cannot run redis-cli in the redis-0 container", ex);
+			throw new IllegalStateException("Cannot run redis-cli in a Redis container", ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();

@@ -2,10 +2,6 @@ package dev.userprofiles.infra;
 
 import java.util.List;
 
-import io.lettuce.core.resource.DnsResolvers;
-import io.lettuce.core.resource.MappingSocketAddressResolver;
-
-import org.springframework.boot.data.redis.autoconfigure.ClientResourcesBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
 import org.springframework.boot.jdbc.autoconfigure.JdbcConnectionDetails;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -60,16 +56,6 @@ public class InfrastructureConfiguration {
 			}
 
 		};
-	}
-
-	/**
-	 * Lets Lettuce reach nodes by the addresses the cluster announces, which only the
-	 * containers' own network can resolve.
-	 */
-	@Bean
-	ClientResourcesBuilderCustomizer announcedAddressMapping(TestInfrastructure infrastructure) {
-		return (resources) -> resources.socketAddressResolver(
-				MappingSocketAddressResolver.create(DnsResolvers.UNRESOLVED, infrastructure.addressMapping()));
 	}
 
 }

@@ -2,7 +2,6 @@ package dev.userprofiles.infra;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.function.UnaryOperator;
 
 import io.lettuce.core.internal.HostAndPort;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -49,11 +48,6 @@ final class LocalInfrastructure implements TestInfrastructure {
 	@Override
 	public List<HostAndPort> redisNodes() {
 		return this.redis.nodes();
-	}
-
-	@Override
-	public UnaryOperator<HostAndPort> addressMapping() {
-		return UnaryOperator.identity();
 	}
 
 	@Override

@@ -154,7 +154,7 @@ final class RedisClusterProcesses {
 		}
 	}
 
-	private static void awaitPong(int port) {
+	static void awaitPong(int port) {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
 		while (System.nanoTime() < deadline) {
 			try (Socket socket = new Socket()) {
@@ -205,7 +205,7 @@ final class RedisClusterProcesses {
 	 * Finds {@code count} consecutive free ports whose cluster bus ports (+10000) are
 	 * free too.
 	 */
-	private static int[] freePortRange(int count) {
+	static int[] freePortRange(int count) {
 		for (int attempt = 0; attempt < 100; attempt++) {
 			int base = ThreadLocalRandom.current().nextInt(20000, 29000);
 			int[] ports = new int[count];

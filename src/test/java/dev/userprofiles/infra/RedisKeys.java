@@ -2,10 +2,12 @@ package dev.userprofiles.infra;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Properties;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.connection.RedisClusterConnection;
+import org.springframework.data.redis.connection.RedisClusterNode;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
@@ -55,6 +57,25 @@ public final class RedisKeys {
 			Long millis = connection.keyCommands().pTtl(bytes(key));
 			return (millis == null || millis < 0) ? null : Duration.ofMillis(millis);
 		}
+	}
+
+	/**
+	 * How often {@code command} ran on all nodes together, from
+	 * {@code INFO commandstats}.
+	 */
+	public long commandCalls(String command) {
+		long calls = 0;
+		try (RedisClusterConnection connection = this.connectionFactory.getClusterConnection()) {
+			for (RedisClusterNode node : connection.clusterGetNodes()) {
+				Properties stats = connection.serverCommands().info(node, "commandstats");
+				String line = (stats != null) ? stats.getProperty("cmdstat_" + command) : null;
+				if (line != null) {
+					// calls=12,usec=34,...
+					calls += Long.parseLong(line.substring(line.indexOf('=') + 1, line.indexOf(',')));
+				}
+			}
+		}
+		return calls;
 	}
 
 	private static byte[] bytes(String key) {

@@ -1,7 +1,6 @@
 package dev.userprofiles.infra;
 
 import java.util.List;
-import java.util.function.UnaryOperator;
 
 import io.lettuce.core.internal.HostAndPort;
 
@@ -28,12 +27,6 @@ public interface TestInfrastructure {
 
 	/** Host-reachable addresses of the Redis nodes, by node index. */
 	List<HostAndPort> redisNodes();
-
-	/**
-	 * Maps an address the cluster announces to one the host can reach (identity for local
-	 * processes).
-	 */
-	UnaryOperator<HostAndPort> addressMapping();
 
 	String jdbcUrl();
 
