@@ -22,13 +22,17 @@ import org.springframework.validation.annotation.Validated;
  * +10%) so that entries written together do not expire together; 0 turns jitter off
  * @param errorLogInterval at most one warning per cache operation is logged in this
  * interval when Redis fails; every failure is still counted in {@code cache.errors}
+ * @param adaptiveRefreshTimeout least time between two Redis Cluster topology refreshes
+ * triggered by events (MOVED redirects, reconnects); Lettuce's default of 30 s leaves a
+ * failover unnoticed until the periodic refresh
  * @param caches per cache name: its TTL and value format
  */
 @ConfigurationProperties("profiles.cache")
 @Validated
 public record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix,
 		@DefaultValue("0.1") @DecimalMin("0.0") @DecimalMax("1.0") double ttlJitter,
-		@DefaultValue("10s") Duration errorLogInterval, @NotEmpty Map<String, @Valid CacheSpec> caches) {
+		@DefaultValue("10s") Duration errorLogInterval, @DefaultValue("1s") Duration adaptiveRefreshTimeout,
+		@NotEmpty Map<String, @Valid CacheSpec> caches) {
 
 	/**
 	 * How one cache stores its entries.

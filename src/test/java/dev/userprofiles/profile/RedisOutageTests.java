@@ -6,6 +6,10 @@ import dev.userprofiles.cache.CacheNames;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceTest;
 import dev.userprofiles.infra.TestInfrastructure;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.internal.HostAndPort;
 import jakarta.persistence.EntityManagerFactory;
 import org.hibernate.SessionFactory;
 import org.hibernate.stat.Statistics;
@@ -81,6 +85,38 @@ class RedisOutageTests {
 		long statements = sql.getPrepareStatementCount();
 		assertThat(api.get("/users/" + id).json().get("displayName").asString()).isEqualTo("Updated during the outage");
 		assertThat(sql.getPrepareStatementCount()).as("served from the cache").isEqualTo(statements);
+	}
+
+	@Test
+	void slowRedisCostsACommandTimeoutNotAFailure() {
+		ApiClient api = new ApiClient(this.port);
+		long id = api.createProfile().get("id").asLong();
+		// Every node stops answering for 3 s: commands time out
+		// (spring.data.redis.timeout 500ms).
+		pauseAllNodes(Duration.ofSeconds(3));
+
+		long start = System.nanoTime();
+		ApiClient.Response response = api.get("/users/" + id);
+		Duration took = Duration.ofNanos(System.nanoTime() - start);
+
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(took).as("a read during the pause").isLessThan(Duration.ofMillis(2500));
+		sleep(3000);
+	}
+
+	private void pauseAllNodes(Duration pause) {
+		RedisClient client = RedisClient.create();
+		try {
+			for (HostAndPort node : this.infrastructure.redisNodes()) {
+				try (StatefulRedisConnection<String, String> connection = client
+					.connect(RedisURI.create(node.getHostText(), node.getPort()))) {
+					connection.sync().clientPause(pause.toMillis());
+				}
+			}
+		}
+		finally {
+			client.shutdown();
+		}
 	}
 
 	private static boolean cached(RedisKeys redis, String key) {

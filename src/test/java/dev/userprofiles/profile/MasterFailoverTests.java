@@ -1,0 +1,111 @@
+package dev.userprofiles.profile;
+
+import java.time.Duration;
+import java.util.List;
+
+import dev.userprofiles.cache.CacheNames;
+import dev.userprofiles.infra.RedisKeys;
+import dev.userprofiles.infra.ServiceTest;
+import dev.userprofiles.infra.TestInfrastructure;
+import io.lettuce.core.internal.HostAndPort;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.data.redis.connection.RedisClusterConnection;
+import org.springframework.data.redis.connection.RedisClusterNode;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * When the master that owns a profile's key dies, requests keep succeeding from Postgres
+ * and Lettuce follows the promoted replica within seconds (adaptive topology refresh).
+ */
+@ServiceTest
+class MasterFailoverTests {
+
+	private static final Log logger = LogFactory.getLog(MasterFailoverTests.class);
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	TestInfrastructure infrastructure;
+
+	@Autowired
+	RedisConnectionFactory connectionFactory;
+
+	@Test
+	void followsThePromotedReplicaWithoutFailingARequest() {
+		ApiClient api = new ApiClient(this.port);
+		RedisKeys redis = new RedisKeys(this.connectionFactory);
+		long id = api.createProfile().get("id").asLong();
+		String key = RedisKeys.cacheKey(CacheNames.USERS, id);
+		int master = masterIndexOf(key);
+
+		this.infrastructure.stopRedisNode(master);
+		long stoppedAt = System.nanoTime();
+		try {
+			redisDeleteQuietly(redis, key);
+			long deadline = stoppedAt + Duration.ofSeconds(45).toNanos();
+			int requests = 0;
+			while (!cachedQuietly(redis, key) && System.nanoTime() < deadline) {
+				assertThat(api.get("/users/" + id).status()).isEqualTo(200);
+				requests++;
+				sleep(100);
+			}
+			Duration recovery = Duration.ofNanos(System.nanoTime() - stoppedAt);
+			logger.info("Master " + master + " stopped: the profile was cached on the promoted replica after "
+					+ recovery.toMillis() + " ms and " + requests + " requests, all 200");
+			assertThat(cachedQuietly(redis, key)).as("cached again on the promoted replica").isTrue();
+		}
+		finally {
+			this.infrastructure.startRedisNode(master);
+			this.infrastructure.awaitHealthyCluster();
+		}
+	}
+
+	private int masterIndexOf(String key) {
+		try (RedisClusterConnection connection = this.connectionFactory.getClusterConnection()) {
+			RedisClusterNode owner = connection.clusterGetNodeForKey(key.getBytes());
+			List<HostAndPort> nodes = this.infrastructure.redisNodes();
+			for (int i = 0; i < nodes.size(); i++) {
+				if (nodes.get(i).getPort() == owner.getPort()) {
+					return i;
+				}
+			}
+			throw new IllegalStateException("No test node matches " + owner);
+		}
+	}
+
+	private static boolean cachedQuietly(RedisKeys redis, String key) {
+		try {
+			return redis.exists(key);
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
+	private static void redisDeleteQuietly(RedisKeys redis, String key) {
+		try {
+			redis.delete(key);
+		}
+		catch (RuntimeException ex) {
+			// its master is down: the key is gone with it
+		}
+	}
+
+	private static void sleep(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+}
