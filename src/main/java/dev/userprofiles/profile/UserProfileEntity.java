@@ -57,14 +57,9 @@ class UserProfileEntity {
 	}
 
 	UserProfileEntity(ProfileRequest request, Instant now) {
-		this.username = request.username();
-		this.email = request.email();
-		this.displayName = request.displayName();
-		this.bio = request.bio();
-		this.avatarUrl = request.avatarUrl();
-		this.locale = request.locale();
+		this();
+		apply(request, now);
 		this.createdAt = now;
-		this.updatedAt = now;
 	}
 
 	/**
@@ -75,6 +70,11 @@ class UserProfileEntity {
 		if (request.equals(toRequest())) {
 			return false;
 		}
+		apply(request, now);
+		return true;
+	}
+
+	private void apply(ProfileRequest request, Instant now) {
 		this.username = request.username();
 		this.email = request.email();
 		this.displayName = request.displayName();
@@ -82,7 +82,6 @@ class UserProfileEntity {
 		this.avatarUrl = request.avatarUrl();
 		this.locale = request.locale();
 		this.updatedAt = now;
-		return true;
 	}
 
 	long version() {

@@ -45,6 +45,16 @@ public final class RedisKeys {
 		return get(key) != null;
 	}
 
+	/** Whether the key exists, {@code false} while its node cannot be reached. */
+	public boolean existsIfReachable(String key) {
+		try {
+			return exists(key);
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
 	public void delete(String key) {
 		try (RedisClusterConnection connection = this.connectionFactory.getClusterConnection()) {
 			connection.keyCommands().del(bytes(key));
