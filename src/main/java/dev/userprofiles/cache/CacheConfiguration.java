@@ -10,6 +10,8 @@ import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions.RefreshTrigger;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -39,6 +41,8 @@ import org.springframework.data.redis.serializer.RedisSerializer;
 // Caching wraps the transaction: puts and evictions run after commit, never before it.
 @EnableCaching(order = Ordered.LOWEST_PRECEDENCE - 1)
 class CacheConfiguration implements CachingConfigurer {
+
+	private static final Log logger = LogFactory.getLog(CacheConfiguration.class);
 
 	private final ProfileCacheProperties properties;
 
@@ -75,14 +79,20 @@ class CacheConfiguration implements CachingConfigurer {
 	 * topology refreshes (Boot's {@code refresh.adaptive}) may run every
 	 * {@code adaptive-refresh-timeout} instead of Lettuce's 30 s: the first trigger of a
 	 * failover comes before the replica is promoted, and with 30 s the promotion went
-	 * unnoticed for 21 s in {@code MasterFailoverTests}.
+	 * unnoticed for 21.6 s in {@code MasterFailoverTests}.
 	 */
 	@Bean
 	LettuceClientOptionsBuilderCustomizer failFastClusterClient() {
 		Duration adaptiveRefreshTimeout = this.properties.adaptiveRefreshTimeout();
 		return (options) -> {
 			options.disconnectedBehavior(DisconnectedBehavior.REJECT_COMMANDS);
-			if (options instanceof ClusterClientOptions.Builder cluster) {
+			if (!(options instanceof ClusterClientOptions.Builder cluster)) {
+				// Boot builds cluster options only when a spring.data.redis.cluster.*
+				// property
+				// is set (application.yml sets max-redirects for that reason).
+				logger.warn("Redis client is not in cluster mode: topology refresh settings not applied");
+			}
+			else {
 				ClusterTopologyRefreshOptions configured = cluster.build().getTopologyRefreshOptions();
 				ClusterTopologyRefreshOptions.Builder refresh = ClusterTopologyRefreshOptions.builder()
 					.dynamicRefreshSources(configured.useDynamicRefreshSources())

@@ -29,10 +29,19 @@ import org.springframework.validation.annotation.Validated;
  */
 @ConfigurationProperties("profiles.cache")
 @Validated
-public record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix,
+record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix,
 		@DefaultValue("0.1") @DecimalMin("0.0") @DecimalMax("1.0") double ttlJitter,
 		@DefaultValue("10s") Duration errorLogInterval, @DefaultValue("1s") Duration adaptiveRefreshTimeout,
 		@NotEmpty Map<String, @Valid CacheSpec> caches) {
+
+	ProfileCacheProperties {
+		// Without its settings, a cache the service uses would fail every call outside
+		// the
+		// error handler; fail at startup instead.
+		if (!caches.containsKey(CacheNames.USERS)) {
+			throw new IllegalArgumentException("profiles.cache.caches." + CacheNames.USERS + " must be configured");
+		}
+	}
 
 	/**
 	 * How one cache stores its entries.
@@ -40,7 +49,14 @@ public record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix
 	 * @param ttl how long an entry lives before jitter is added
 	 * @param format how values are encoded
 	 */
-	public record CacheSpec(@NotNull Duration ttl, @DefaultValue("protobuf") ValueFormat format) {
+	record CacheSpec(@NotNull Duration ttl, @DefaultValue("protobuf") ValueFormat format) {
+
+		CacheSpec {
+			// Redis reads a zero TTL as "never expire" and refuses a negative one.
+			if (ttl != null && (ttl.isZero() || ttl.isNegative())) {
+				throw new IllegalArgumentException("A cache TTL must be positive, not " + ttl);
+			}
+		}
 
 	}
 

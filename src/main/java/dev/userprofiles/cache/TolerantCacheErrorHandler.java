@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -99,7 +100,7 @@ class TolerantCacheErrorHandler implements CacheErrorHandler {
 			this.intervalNanos = intervalNanos;
 		}
 
-		void warn(java.util.function.Supplier<String> message) {
+		void warn(Supplier<String> message) {
 			long now = System.nanoTime();
 			long allowedAt = this.nextAllowedAt.get();
 			if ((allowedAt == Long.MIN_VALUE || now - allowedAt >= 0)

@@ -21,8 +21,16 @@ import org.jspecify.annotations.Nullable;
 record ProfileRequest(
 		@NotNull @Pattern(regexp = "[a-z0-9_.-]{3,32}",
 				message = "must be 3 to 32 characters of a-z, 0-9, '_', '.' or '-'") String username,
-		@NotNull @Email @Size(max = 254) String email, @NotBlank @Size(max = 100) String displayName,
-		@Size(max = 1000) @Nullable String bio, @HttpUrl @Size(max = 2048) @Nullable String avatarUrl,
-		@LanguageTag @Nullable String locale) {
+		@NotBlank @Email @Size(max = 254) @Pattern(regexp = NO_NUL, message = NUL_MESSAGE) String email,
+		@NotBlank @Size(max = 100) @Pattern(regexp = NO_NUL, message = NUL_MESSAGE) String displayName,
+		@Size(max = 1000) @Pattern(regexp = NO_NUL, message = NUL_MESSAGE) @Nullable String bio,
+		@HttpUrl @Size(max = 2048) @Nullable String avatarUrl, @LanguageTag @Nullable String locale) {
+
+	/**
+	 * Postgres text cannot hold U+0000: refuse it here rather than fail at the insert.
+	 */
+	static final String NO_NUL = "[^\\x00]*";
+
+	static final String NUL_MESSAGE = "must not contain NUL characters";
 
 }

@@ -3,6 +3,7 @@ package dev.userprofiles.profile;
 import java.net.URI;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Positive;
 import org.jspecify.annotations.Nullable;
@@ -31,6 +32,9 @@ class UserProfileController {
 
 	static final int MAX_PAGE_SIZE = 100;
 
+	/** Keeps {@code page * size} within the int offset JPA takes. */
+	static final int MAX_PAGE = 1_000_000;
+
 	private final UserProfileService profiles;
 
 	UserProfileController(UserProfileService profiles) {
@@ -50,7 +54,7 @@ class UserProfileController {
 	 * Profiles ordered by id; a {@code size} above {@value #MAX_PAGE_SIZE} is capped.
 	 */
 	@GetMapping
-	ProfilePage listProfiles(@RequestParam(defaultValue = "0") @Min(0) int page,
+	ProfilePage listProfiles(@RequestParam(defaultValue = "0") @Min(0) @Max(MAX_PAGE) int page,
 			@RequestParam(defaultValue = "20") @Min(1) int size) {
 		return this.profiles.listProfiles(page, Math.min(size, MAX_PAGE_SIZE));
 	}

@@ -84,10 +84,6 @@ class UserProfileEntity {
 		this.updatedAt = now;
 	}
 
-	long version() {
-		return this.version;
-	}
-
 	private ProfileRequest toRequest() {
 		return new ProfileRequest(this.username, this.email, this.displayName, this.bio, this.avatarUrl, this.locale);
 	}

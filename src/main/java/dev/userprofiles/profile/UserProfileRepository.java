@@ -9,6 +9,10 @@ import org.springframework.data.jpa.repository.Lock;
 import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 
+/**
+ * Profiles in Postgres. Uniqueness checks compare {@code lower(...)}, matching the unique
+ * indexes (derived {@code IgnoreCase} queries use {@code upper} and scan the table).
+ */
 interface UserProfileRepository extends JpaRepository<UserProfileEntity, Long> {
 
 	/** Reads the row with {@code SELECT ... FOR UPDATE}, so concurrent writers queue. */
@@ -16,13 +20,16 @@ interface UserProfileRepository extends JpaRepository<UserProfileEntity, Long> {
 	@Query("select p from UserProfileEntity p where p.id = :id")
 	Optional<UserProfileEntity> findForUpdate(long id);
 
-	boolean existsByUsernameIgnoreCase(String username);
+	/** Whether another profile than {@code exceptId} has this username, ignoring case. */
+	@Query("select count(p) > 0 from UserProfileEntity p where lower(p.username) = lower(:username) and p.id <> :exceptId")
+	boolean usernameTaken(String username, long exceptId);
 
-	boolean existsByEmailIgnoreCase(String email);
-
-	boolean existsByUsernameIgnoreCaseAndIdNot(String username, long id);
-
-	boolean existsByEmailIgnoreCaseAndIdNot(String email, long id);
+	/**
+	 * Whether another profile than {@code exceptId} has this e-mail address, ignoring
+	 * case.
+	 */
+	@Query("select count(p) > 0 from UserProfileEntity p where lower(p.email) = lower(:email) and p.id <> :exceptId")
+	boolean emailTaken(String email, long exceptId);
 
 	@Modifying
 	@Query("delete from UserProfileEntity p where p.id = :id")

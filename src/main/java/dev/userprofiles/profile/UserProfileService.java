@@ -29,6 +29,9 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 class UserProfileService {
 
+	/** No profile has this id: ids are positive. */
+	private static final long NO_PROFILE = 0;
+
 	private final UserProfileRepository repository;
 
 	UserProfileService(UserProfileRepository repository) {
@@ -50,12 +53,7 @@ class UserProfileService {
 	@CachePut(cacheNames = CacheNames.USERS, key = "#result.id")
 	@Transactional
 	public UserProfile createProfile(ProfileRequest request) {
-		if (this.repository.existsByUsernameIgnoreCase(request.username())) {
-			throw new ProfileConflictException("username");
-		}
-		if (this.repository.existsByEmailIgnoreCase(request.email())) {
-			throw new ProfileConflictException("email");
-		}
+		requireUnique(request, NO_PROFILE);
 		UserProfileEntity entity = new UserProfileEntity(request, now());
 		return saveOrConflict(entity).toProfile();
 	}
@@ -73,12 +71,7 @@ class UserProfileService {
 		if (!ProfileETags.ifMatchAllows(ifMatch, current)) {
 			throw new StaleProfileException(id, ProfileETags.of(current));
 		}
-		if (this.repository.existsByUsernameIgnoreCaseAndIdNot(request.username(), id)) {
-			throw new ProfileConflictException("username");
-		}
-		if (this.repository.existsByEmailIgnoreCaseAndIdNot(request.email(), id)) {
-			throw new ProfileConflictException("email");
-		}
+		requireUnique(request, id);
 		if (!entity.replaceWith(request, now())) {
 			return current;
 		}
@@ -90,6 +83,15 @@ class UserProfileService {
 	public void deleteProfile(long id) {
 		if (this.repository.deleteProfile(id) == 0) {
 			throw new ProfileNotFoundException(id);
+		}
+	}
+
+	private void requireUnique(ProfileRequest request, long exceptId) {
+		if (this.repository.usernameTaken(request.username(), exceptId)) {
+			throw new ProfileConflictException("username");
+		}
+		if (this.repository.emailTaken(request.email(), exceptId)) {
+			throw new ProfileConflictException("email");
 		}
 	}
 

@@ -46,31 +46,29 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 	@Override
 	protected @Nullable ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
 			HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-		List<Map<String, String>> errors = ex.getBindingResult()
-			.getFieldErrors()
-			.stream()
-			.map((error) -> fieldError(error.getField(), error))
-			.toList();
-		ProblemDetail problem = ProblemResponses.invalidRequest("The request has invalid fields or parameters");
-		problem.setProperty("errors", errors);
-		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
+		return respond(ex,
+				invalidFields(ex.getBindingResult()
+					.getFieldErrors()
+					.stream()
+					.map((error) -> fieldError(error.getField(), error))
+					.toList()),
+				headers, request);
 	}
 
 	@Override
 	protected @Nullable ResponseEntity<Object> handleHandlerMethodValidationException(
 			HandlerMethodValidationException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-		List<Map<String, String>> errors = ex.getParameterValidationResults()
-			.stream()
-			.flatMap((result) -> result.getResolvableErrors()
-				.stream()
-				// A request body's errors name its fields; a path variable's or
-				// parameter's, itself.
-				.map((error) -> fieldError((error instanceof FieldError field) ? field.getField()
-						: String.valueOf(result.getMethodParameter().getParameterName()), error)))
-			.toList();
-		ProblemDetail problem = ProblemResponses.invalidRequest("The request has invalid fields or parameters");
-		problem.setProperty("errors", errors);
-		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
+		return respond(ex,
+				invalidFields(ex.getParameterValidationResults()
+					.stream()
+					.flatMap((result) -> result.getResolvableErrors()
+						.stream()
+						// A request body's errors name its fields; a path variable's or
+						// parameter's, itself.
+						.map((error) -> fieldError((error instanceof FieldError field) ? field.getField()
+								: String.valueOf(result.getMethodParameter().getParameterName()), error)))
+					.toList()),
+				headers, request);
 	}
 
 	@Override
@@ -80,7 +78,7 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 		ProblemDetail problem = ProblemResponses.invalidRequest("'" + name + "' has an invalid value");
 		problem.setProperty("errors", List.of(Map.of("field", name, "message",
 				"has an invalid value: '" + abbreviate(String.valueOf(ex.getValue())) + "'")));
-		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
+		return respond(ex, problem, headers, request);
 	}
 
 	@Override
@@ -90,7 +88,7 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 				RequestBodyLimitFilter.BodyTooLargeException.class);
 		ProblemDetail problem = (tooLarge != null) ? ProblemResponses.payloadTooLarge(tooLarge.maxBytes())
 				: ProblemResponses.invalidRequest(describeUnreadableBody(ex));
-		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
+		return respond(ex, problem, headers, request);
 	}
 
 	/**
@@ -126,6 +124,17 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 				"An unexpected error occurred");
 		ProblemResponses.ensureType(problem);
 		return ResponseEntity.internalServerError().body(problem);
+	}
+
+	private @Nullable ResponseEntity<Object> respond(Exception ex, ProblemDetail problem, HttpHeaders headers,
+			WebRequest request) {
+		return handleExceptionInternal(ex, problem, headers, HttpStatusCode.valueOf(problem.getStatus()), request);
+	}
+
+	private static ProblemDetail invalidFields(List<Map<String, String>> errors) {
+		ProblemDetail problem = ProblemResponses.invalidRequest("The request has invalid fields or parameters");
+		problem.setProperty("errors", errors);
+		return problem;
 	}
 
 	private static Map<String, String> fieldError(String field, MessageSourceResolvable error) {

@@ -58,11 +58,11 @@ class ProblemResponses {
 	}
 
 	/**
-	 * Spring leaves {@code type} out when it is {@code about:blank}; RFC 9457 allows
+	 * Spring 7 leaves {@code type} unset, meaning {@code about:blank}; RFC 9457 allows
 	 * that, but clients written against this API may rely on the member being present.
 	 */
 	static void ensureType(ProblemDetail problem) {
-		if (problem.getType() == null || BLANK.equals(problem.getType())) {
+		if (problem.getType() == null) {
 			problem.setType(BLANK);
 		}
 		if (problem.getTitle() == null) {

@@ -1,6 +1,10 @@
 package dev.userprofiles.web;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -9,7 +13,11 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import org.jspecify.annotations.Nullable;
 
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -19,13 +27,14 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * (chunked). Tomcat limits only form posts, hence this filter.
  */
 @Component
+@Order(Ordered.HIGHEST_PRECEDENCE)
 class RequestBodyLimitFilter extends OncePerRequestFilter {
 
 	private final long maxBytes;
 
 	private final ProblemResponses problems;
 
-	RequestBodyLimitFilter(WebProperties properties, ProblemResponses problems) {
+	RequestBodyLimitFilter(RequestLimitProperties properties, ProblemResponses problems) {
 		this.maxBytes = properties.maxRequestBody().toBytes();
 		this.problems = problems;
 	}
@@ -34,6 +43,8 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
 		if (request.getContentLengthLong() > this.maxBytes) {
+			// Closing spares Tomcat from reading and discarding the rest of the body.
+			response.setHeader(HttpHeaders.CONNECTION, "close");
 			this.problems.write(response, request, ProblemResponses.payloadTooLarge(this.maxBytes));
 			return;
 		}
@@ -63,7 +74,7 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
 
 		private final long maxBytes;
 
-		private ServletInputStream stream;
+		private @Nullable ServletInputStream stream;
 
 		LimitedRequest(HttpServletRequest request, long maxBytes) {
 			super(request);
@@ -76,6 +87,13 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
 				this.stream = new LimitedInputStream(super.getInputStream(), this.maxBytes);
 			}
 			return this.stream;
+		}
+
+		@Override
+		public BufferedReader getReader() throws IOException {
+			String encoding = getCharacterEncoding();
+			Charset charset = (encoding != null) ? Charset.forName(encoding) : StandardCharsets.ISO_8859_1;
+			return new BufferedReader(new InputStreamReader(getInputStream(), charset));
 		}
 
 	}
@@ -116,6 +134,11 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
 			if (this.read > this.maxBytes) {
 				throw new BodyTooLargeException(this.maxBytes);
 			}
+		}
+
+		@Override
+		public void close() throws IOException {
+			this.delegate.close();
 		}
 
 		@Override

@@ -207,7 +207,8 @@ final class RedisClusterProcesses {
 	 */
 	static int[] freePortRange(int count) {
 		for (int attempt = 0; attempt < 100; attempt++) {
-			int base = ThreadLocalRandom.current().nextInt(20000, 29000);
+			// Bus ports (+10000) stay below the ephemeral range that starts at 32768.
+			int base = ThreadLocalRandom.current().nextInt(15000, 22000);
 			int[] ports = new int[count];
 			boolean free = true;
 			for (int i = 0; i < count && free; i++) {

@@ -3,6 +3,7 @@ package dev.userprofiles.profile;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
@@ -91,7 +92,7 @@ final class ApiClient {
 				displayName);
 	}
 
-	record Response(int status, java.net.http.HttpHeaders headers, String body) {
+	record Response(int status, HttpHeaders headers, String body) {
 
 		JsonNode json() {
 			return json.readTree(this.body);

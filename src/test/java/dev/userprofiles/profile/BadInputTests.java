@@ -184,6 +184,10 @@ class BadInputTests {
 		cases.put("username with '@'", post(validBodyWith("username", quoted("alice@home"))).invalid("username"));
 		cases.put("username with an escaped NUL",
 				post(validBodyWith("username", quoted("abc\\u0000def"))).invalid("username"));
+		cases.put("email empty", post(validBodyWith("email", quoted(""))).invalid("email"));
+		cases.put("displayName with a NUL character",
+				post(validBodyWith("displayName", quoted("Ada\\u0000Lovelace"))).invalid("displayName"));
+		cases.put("bio with a NUL character", post(validBodyWith("bio", quoted("\\u0000"))).invalid("bio"));
 		cases.put("email without '@'", post(validBodyWith("email", quoted("not-an-email"))).invalid("email"));
 		cases.put("email over 254 characters", post(validBodyWith("email", quoted(longEmail()))).invalid("email"));
 		cases.put("displayName empty", post(validBodyWith("displayName", quoted(""))).invalid("displayName"));
@@ -243,7 +247,8 @@ class BadInputTests {
 			cases.put("GET /users/" + id, request("GET", "/users/" + id).invalid("id"));
 		}
 		// Bad paging parameters
-		for (String query : List.of("page=-1", "page=1.5", "page=abc", "page=2147483648")) {
+		// page 21474837 of 100 would overflow the int offset JPA takes
+		for (String query : List.of("page=-1", "page=1.5", "page=abc", "page=2147483648", "page=21474837&size=100")) {
 			cases.put("GET /users?" + query, request("GET", "/users?" + query).invalid("page"));
 		}
 		for (String query : List.of("size=0", "size=-5", "size=abc")) {

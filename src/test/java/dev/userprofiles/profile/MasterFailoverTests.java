@@ -23,8 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * When the master that owns a profile's key dies, requests keep succeeding from Postgres
- * and Lettuce follows the promoted replica within seconds (adaptive topology refresh).
+ * When the master that owns a profile's key dies, every request keeps succeeding, and
+ * Lettuce follows the promoted replica within seconds (adaptive topology refresh): the
+ * entry becomes readable again from the replica that took over the slot.
  */
 @ServiceTest
 class MasterFailoverTests {
@@ -59,7 +60,7 @@ class MasterFailoverTests {
 				requests.incrementAndGet();
 				return redis.existsIfReachable(key);
 			});
-			logger.info("Master " + master + " stopped: the profile was cached on the promoted replica after "
+			logger.info("Master " + master + " stopped: the entry was readable on the promoted replica after "
 					+ Duration.ofNanos(System.nanoTime() - stoppedAt).toMillis() + " ms and " + requests
 					+ " requests, all 200");
 		}

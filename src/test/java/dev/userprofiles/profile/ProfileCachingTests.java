@@ -2,11 +2,14 @@ package dev.userprofiles.profile;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.Set;
 
 import dev.userprofiles.cache.CacheNames;
 import dev.userprofiles.cache.proto.CachedUserProfile;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceTest;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManagerFactory;
 import org.hibernate.SessionFactory;
@@ -78,7 +81,7 @@ class ProfileCachingTests {
 
 	@Test
 	void ttlsOfEntriesWrittenTogetherAreSpreadByJitter() {
-		java.util.Set<Long> ttlSeconds = new java.util.HashSet<>();
+		Set<Long> ttlSeconds = new HashSet<>();
 		for (int i = 0; i < 10; i++) {
 			long id = this.api.createProfile().get("id").asLong();
 			ttlSeconds.add(this.redis.ttl(RedisKeys.cacheKey(CacheNames.USERS, id)).toSeconds());
@@ -202,7 +205,7 @@ class ProfileCachingTests {
 			.tag("cache", CacheNames.USERS)
 			.counters()
 			.stream()
-			.mapToDouble(io.micrometer.core.instrument.Counter::count)
+			.mapToDouble(Counter::count)
 			.sum();
 	}
 

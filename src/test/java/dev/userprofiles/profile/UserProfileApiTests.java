@@ -1,6 +1,7 @@
 package dev.userprofiles.profile;
 
 import java.time.Instant;
+import java.util.Locale;
 
 import dev.userprofiles.infra.ServiceTest;
 import org.junit.jupiter.api.BeforeEach;
@@ -185,7 +186,7 @@ class UserProfileApiTests {
 		ApiClient.Response sameUsername = this.api.post("/users",
 				ApiClient.profileJson(existing.get("username").asString(), otherHandle + "@example.com", "Copycat"));
 		ApiClient.Response sameEmail = this.api.post("/users", ApiClient.profileJson(otherHandle,
-				existing.get("email").asString().toUpperCase(java.util.Locale.ROOT), "Copycat"));
+				existing.get("email").asString().toUpperCase(Locale.ROOT), "Copycat"));
 
 		assertThat(sameUsername.status()).isEqualTo(409);
 		assertThat(sameUsername.header("Content-Type")).startsWith("application/problem+json");

@@ -6,12 +6,12 @@ import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * Limits of the HTTP API.
+ * Limits on what a request to the HTTP API may carry.
  *
  * @param maxRequestBody largest request body accepted; larger ones get 413
  */
 @ConfigurationProperties("profiles.web")
 @Validated
-record WebProperties(@DefaultValue("16KB") DataSize maxRequestBody) {
+record RequestLimitProperties(@DefaultValue("16KB") DataSize maxRequestBody) {
 
 }

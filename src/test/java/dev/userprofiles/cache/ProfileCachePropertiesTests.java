@@ -1,0 +1,31 @@
+package dev.userprofiles.cache;
+
+import java.time.Duration;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class ProfileCachePropertiesTests {
+
+	@Test
+	void refusesSettingsWithoutTheUsersCache() {
+		Map<String, ProfileCacheProperties.CacheSpec> caches = Map.of("other",
+				new ProfileCacheProperties.CacheSpec(Duration.ofMinutes(1), ValueFormat.JSON));
+
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new ProfileCacheProperties("profiles:", 0.1, Duration.ofSeconds(10),
+					Duration.ofSeconds(1), caches))
+			.withMessageContaining("profiles.cache.caches.users");
+	}
+
+	@Test
+	void refusesTtlsThatWouldNeverExpireOrFailEveryWrite() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new ProfileCacheProperties.CacheSpec(Duration.ZERO, ValueFormat.PROTOBUF));
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new ProfileCacheProperties.CacheSpec(Duration.ofSeconds(-1), ValueFormat.PROTOBUF));
+	}
+
+}
