@@ -48,14 +48,35 @@ class CacheConfiguration implements CachingConfigurer {
 
 	private final ObjectProvider<MeterRegistry> meterRegistry;
 
-	CacheConfiguration(ProfileCacheProperties properties, ObjectProvider<MeterRegistry> meterRegistry) {
+	private final ObjectProvider<PendingEvictions> pendingEvictions;
+
+	CacheConfiguration(ProfileCacheProperties properties, ObjectProvider<MeterRegistry> meterRegistry,
+			ObjectProvider<PendingEvictions> pendingEvictions) {
 		this.properties = properties;
 		this.meterRegistry = meterRegistry;
+		this.pendingEvictions = pendingEvictions;
 	}
 
 	@Override
 	public CacheErrorHandler errorHandler() {
-		return new TolerantCacheErrorHandler(this.meterRegistry, this.properties.errorLogInterval());
+		return new TolerantCacheErrorHandler(this.meterRegistry, this.pendingEvictions.getObject(),
+				this.properties.errorLogInterval());
+	}
+
+	/**
+	 * Retries failed evictions every half second until the longest TTL (with jitter) has
+	 * passed, after which the entry is gone anyway.
+	 */
+	@Bean
+	PendingEvictions pendingEvictions(MeterRegistry meterRegistry) {
+		Duration longestTtl = this.properties.caches()
+			.values()
+			.stream()
+			.map(ProfileCacheProperties.CacheSpec::ttl)
+			.max(Duration::compareTo)
+			.orElseThrow();
+		Duration giveUpAfter = Duration.ofMillis((long) (longestTtl.toMillis() * (1 + this.properties.ttlJitter())));
+		return new PendingEvictions(Duration.ofMillis(500), giveUpAfter, meterRegistry);
 	}
 
 	@Bean

@@ -23,7 +23,9 @@ import org.springframework.data.redis.serializer.SerializationException;
  * log gets at most one warning per operation per interval, so an outage does not flood
  * it.
  * <p>
- * An entry that cannot be decoded is evicted, so the next read stores a fresh one.
+ * An entry that cannot be decoded is evicted, so the next read stores a fresh one. When a
+ * put or evict fails, the entry it should have replaced is evicted later by
+ * {@link PendingEvictions}, so a write is never shadowed by an older entry for a TTL.
  */
 class TolerantCacheErrorHandler implements CacheErrorHandler {
 
@@ -31,12 +33,16 @@ class TolerantCacheErrorHandler implements CacheErrorHandler {
 
 	private final ObjectProvider<MeterRegistry> meterRegistry;
 
+	private final PendingEvictions pendingEvictions;
+
 	private final long logIntervalNanos;
 
 	private final Map<String, RateLimitedLog> logs = new ConcurrentHashMap<>();
 
-	TolerantCacheErrorHandler(ObjectProvider<MeterRegistry> meterRegistry, Duration logInterval) {
+	TolerantCacheErrorHandler(ObjectProvider<MeterRegistry> meterRegistry, PendingEvictions pendingEvictions,
+			Duration logInterval) {
 		this.meterRegistry = meterRegistry;
+		this.pendingEvictions = pendingEvictions;
 		this.logIntervalNanos = logInterval.toNanos();
 	}
 
@@ -56,11 +62,13 @@ class TolerantCacheErrorHandler implements CacheErrorHandler {
 	@Override
 	public void handleCachePutError(RuntimeException exception, Cache cache, Object key, @Nullable Object value) {
 		record(exception, cache, "put", key);
+		this.pendingEvictions.retry(cache, key);
 	}
 
 	@Override
 	public void handleCacheEvictError(RuntimeException exception, Cache cache, Object key) {
 		record(exception, cache, "evict", key);
+		this.pendingEvictions.retry(cache, key);
 	}
 
 	@Override

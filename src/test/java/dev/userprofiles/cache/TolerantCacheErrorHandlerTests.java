@@ -1,9 +1,11 @@
 package dev.userprofiles.cache;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -12,13 +14,17 @@ import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.data.redis.serializer.SerializationException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class TolerantCacheErrorHandlerTests {
 
 	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
+	private final PendingEvictions pendingEvictions = new PendingEvictions(Duration.ofMillis(50), Duration.ofMinutes(1),
+			this.meters);
+
 	private final TolerantCacheErrorHandler handler = new TolerantCacheErrorHandler(provider(this.meters),
-			Duration.ofMinutes(1));
+			this.pendingEvictions, Duration.ofMinutes(1));
 
 	@Test
 	void countsEveryFailureByCacheAndOperation() {
@@ -30,6 +36,45 @@ class TolerantCacheErrorHandlerTests {
 
 		assertThat(this.meters.get("cache.errors").tag("operation", "get").counter().count()).isEqualTo(3);
 		assertThat(this.meters.get("cache.errors").tag("operation", "put").counter().count()).isEqualTo(1);
+	}
+
+	@AfterEach
+	void stopRetries() {
+		this.pendingEvictions.destroy();
+	}
+
+	@Test
+	void retriesTheEvictionOfAnEntryAFailedPutCouldNotReplace() {
+		ConcurrentMapCache cache = new ConcurrentMapCache("users");
+		cache.put(1L, "old");
+
+		this.handler.handleCachePutError(new RedisConnectionFailureException("down"), cache, 1L, "new");
+
+		await().atMost(Duration.ofSeconds(5)).until(() -> cache.get(1L) == null);
+		await().atMost(Duration.ofSeconds(5)).until(() -> this.pendingEvictions.size() == 0);
+	}
+
+	@Test
+	void keepsRetryingWhileTheCacheFails() {
+		AtomicInteger attempts = new AtomicInteger();
+		ConcurrentMapCache failing = new ConcurrentMapCache("users") {
+
+			@Override
+			public void evict(Object key) {
+				if (attempts.incrementAndGet() < 3) {
+					throw new RedisConnectionFailureException("still down");
+				}
+				super.evict(key);
+			}
+
+		};
+		failing.put(1L, "old");
+
+		this.handler.handleCacheEvictError(new RedisConnectionFailureException("down"), failing, 1L);
+
+		await().atMost(Duration.ofSeconds(5)).until(() -> failing.get(1L) == null);
+		assertThat(attempts).hasValue(3);
+		assertThat(this.meters.get("cache.evictions.pending").gauge().value()).isZero();
 	}
 
 	@Test

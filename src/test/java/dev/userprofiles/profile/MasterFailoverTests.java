@@ -8,10 +8,13 @@ import dev.userprofiles.cache.CacheNames;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceTest;
 import dev.userprofiles.infra.TestInfrastructure;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.userprofiles.cache.proto.CachedUserProfile;
 import io.lettuce.core.internal.HostAndPort;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -67,6 +70,56 @@ class MasterFailoverTests {
 		finally {
 			this.infrastructure.startRedisNode(master);
 			this.infrastructure.awaitHealthyCluster();
+		}
+	}
+
+	@Test
+	void writeDuringFailoverIsNotShadowedByTheReplicasOlderEntry() {
+		ApiClient api = new ApiClient(this.port);
+		JsonNode created = api.createProfile();
+		long id = created.get("id").asLong();
+		String key = RedisKeys.cacheKey(CacheNames.USERS, id);
+		// Version 1 is cached and replicated; its master is about to die.
+		assertThat(api.get("/users/" + id).json().get("version").asLong()).isEqualTo(1);
+		int master = masterIndexOf(key);
+
+		this.infrastructure.stopRedisNode(master);
+		try {
+			// The write commits; its cache put fails while the slot has no master.
+			ApiClient.Response written = api.put("/users/" + id, ApiClient.profileJson(
+					created.get("username").asString(), created.get("email").asString(), "Written during failover"));
+			assertThat(written.status()).isEqualTo(200);
+			assertThat(written.json().get("version").asLong()).isEqualTo(2);
+
+			// Once the replica holding version 1 is promoted, the retried eviction
+			// removes it.
+			await().atMost(Duration.ofSeconds(45))
+				.pollInterval(Duration.ofMillis(100))
+				.until(() -> !redis(id).isEmpty() && !redis(id).contains("stale"));
+			for (int i = 0; i < 20; i++) {
+				assertThat(api.get("/users/" + id).json().get("version").asLong()).isEqualTo(2);
+			}
+		}
+		finally {
+			this.infrastructure.startRedisNode(master);
+			this.infrastructure.awaitHealthyCluster();
+		}
+	}
+
+	/**
+	 * What Redis holds for the profile: "" while unreachable, "absent", "fresh" (version
+	 * 2) or "stale" (version 1).
+	 */
+	private String redis(long id) {
+		try {
+			byte[] bytes = new RedisKeys(this.connectionFactory).get(RedisKeys.cacheKey(CacheNames.USERS, id));
+			if (bytes == null) {
+				return "absent";
+			}
+			return (CachedUserProfile.parseFrom(bytes).getVersion() == 1) ? "stale" : "fresh";
+		}
+		catch (RuntimeException | InvalidProtocolBufferException ex) {
+			return "";
 		}
 	}
 
