@@ -1,6 +1,7 @@
 package dev.userprofiles.profile;
 
 import java.io.ByteArrayInputStream;
+import java.net.Socket;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,9 @@ import org.junit.jupiter.api.TestInstance.Lifecycle;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -53,6 +56,8 @@ class BadInputTests {
 	private static final String SNAPSHOT = "select id, username, email, display_name, bio, avatar_url, locale, version, updated_at"
 			+ " from user_profiles order by id";
 
+	private final int port;
+
 	private final ApiClient api;
 
 	private final JdbcTemplate jdbc;
@@ -60,6 +65,7 @@ class BadInputTests {
 	private long existingId;
 
 	BadInputTests(@LocalServerPort int port, @Autowired JdbcTemplate jdbc) {
+		this.port = port;
 		this.api = new ApiClient(port);
 		this.jdbc = jdbc;
 	}
@@ -101,6 +107,34 @@ class BadInputTests {
 			.as("existing profile after %s", response)
 			.isEqualTo(existingBefore);
 		softly.assertAll();
+	}
+
+	/**
+	 * URIs Tomcat itself refuses before any servlet runs; sent over a raw socket because
+	 * {@code java.net.URI} refuses them too.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "/users/%zz", "/users/1%00", "/users/%" })
+	void malformedUrisGetAProblemFromTheServletContainer(String rawPath) throws Exception {
+		List<Map<String, Object>> tableBefore = this.jdbc.queryForList(SNAPSHOT);
+		String response;
+		try (Socket socket = new Socket("localhost", this.port)) {
+			socket.setSoTimeout(10_000);
+			socket.getOutputStream()
+				.write(("GET " + rawPath + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+					.getBytes(StandardCharsets.US_ASCII));
+			response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		}
+
+		assertThat(response).startsWith("HTTP/1.1 400");
+		assertThat(response).containsIgnoringCase("Content-Type: application/problem+json");
+		JsonNode problem = JsonMapper.shared().readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+		assertThat(problem.get("type").asString()).isEqualTo("about:blank");
+		assertThat(problem.get("title").asString()).isEqualTo("Bad Request");
+		assertThat(problem.get("status").asInt()).isEqualTo(400);
+		assertThat(problem.get("detail").asString()).isNotBlank();
+		assertThat(problem.get("instance").asString()).isEqualTo(rawPath);
+		assertThat(this.jdbc.queryForList(SNAPSHOT)).isEqualTo(tableBefore);
 	}
 
 	private static void assertProblem(SoftAssertions softly, ApiClient.Response response, String path, BadRequest bad) {
