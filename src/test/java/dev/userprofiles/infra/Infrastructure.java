@@ -7,6 +7,8 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.SpringApplication;
+
 /**
  * Chooses, starts and remembers the JVM's one {@link TestInfrastructure}. A failure is
  * remembered too, so every test that needs the infrastructure fails with the same message
@@ -41,7 +43,10 @@ final class Infrastructure {
 				default ->
 					throw new IllegalStateException("Unknown -Dinfra=" + requested + "; use auto, containers or local");
 			};
-			Runtime.getRuntime().addShutdownHook(new Thread(infrastructure::close, "test-infrastructure-shutdown"));
+			// Runs after Boot's shutdown hook has closed the application contexts it
+			// knows
+			// (the local-run launcher's), so connection pools close before their servers.
+			SpringApplication.getShutdownHandlers().add(infrastructure::close);
 			logger.info("Test infrastructure '" + infrastructure.backend() + "' (requested: " + requested
 					+ ") ready in " + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms: Redis nodes "
 					+ infrastructure.redisNodes() + ", Postgres " + infrastructure.jdbcUrl());

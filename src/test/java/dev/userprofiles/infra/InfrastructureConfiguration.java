@@ -15,7 +15,8 @@ import org.springframework.context.annotation.Bean;
 @TestConfiguration(proxyBeanMethods = false)
 public class InfrastructureConfiguration {
 
-	@Bean
+	/** Shared by every context of the JVM: no context closes it (no inferred close()). */
+	@Bean(destroyMethod = "")
 	TestInfrastructure testInfrastructure() {
 		return TestInfrastructure.get();
 	}
