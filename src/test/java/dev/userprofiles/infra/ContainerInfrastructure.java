@@ -30,8 +30,6 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	/** Label on every container started here, so a cleanup can find leftovers. */
 	static final String LABEL = "dev.userprofiles.test-infrastructure";
 
-	private static final String HOST = "127.0.0.1";
-
 	private final PostgreSQLContainer postgres;
 
 	private final List<GenericContainer<?>> redis;
@@ -77,10 +75,7 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	private static GenericContainer<?> redisNode(int port) {
 		return new GenericContainer<>(DockerImageName.parse("redis:8")).withNetworkMode("host")
 			.withLabel(LABEL, "redis-" + port)
-			.withCommand("redis-server", "--port", String.valueOf(port), "--bind", HOST, "--protected-mode", "no",
-					"--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
-					"--cluster-node-timeout", String.valueOf(RedisClusterProcesses.CLUSTER_NODE_TIMEOUT_MILLIS),
-					"--dir", "/tmp", "--save", "", "--appendonly", "no")
+			.withCommand(RedisClusterProcesses.redisServerCommand(port, "/tmp").toArray(String[]::new))
 			.waitingFor(Wait.forLogMessage(".*Ready to accept connections.*", 1));
 	}
 
@@ -91,11 +86,7 @@ final class ContainerInfrastructure implements TestInfrastructure {
 
 	@Override
 	public List<HostAndPort> redisNodes() {
-		List<HostAndPort> nodes = new ArrayList<>();
-		for (int port : this.redisPorts) {
-			nodes.add(HostAndPort.of(HOST, port));
-		}
-		return nodes;
+		return RedisClusterProcesses.addresses(this.redisPorts);
 	}
 
 	@Override
@@ -143,11 +134,7 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	}
 
 	private void createCluster() {
-		List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-		for (int port : this.redisPorts) {
-			command.add(HOST + ":" + port);
-		}
-		command.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
+		List<String> command = RedisClusterProcesses.clusterCreateCommand(this.redisPorts);
 		try {
 			ExecResult result = this.redis.get(0).execInContainer(command.toArray(String[]::new));
 			if (result.getExitCode() != 0) {

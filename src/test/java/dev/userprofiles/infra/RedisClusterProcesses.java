@@ -70,8 +70,12 @@ final class RedisClusterProcesses {
 	}
 
 	List<HostAndPort> nodes() {
+		return addresses(this.ports);
+	}
+
+	static List<HostAndPort> addresses(int[] ports) {
 		List<HostAndPort> nodes = new ArrayList<>();
-		for (int port : this.ports) {
+		for (int port : ports) {
 			nodes.add(HostAndPort.of(HOST, port));
 		}
 		return nodes;
@@ -82,12 +86,9 @@ final class RedisClusterProcesses {
 			return;
 		}
 		int port = this.ports[index];
-		ProcessBuilder builder = new ProcessBuilder("redis-server", "--port", String.valueOf(port), "--bind", HOST,
-				"--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
-				"--cluster-node-timeout", String.valueOf(CLUSTER_NODE_TIMEOUT_MILLIS), "--dir",
-				this.directory.toString(), "--save", "", "--appendonly", "no", "--logfile",
-				this.directory.resolve("redis-" + port + ".log").toString())
-			.redirectErrorStream(true)
+		List<String> command = new ArrayList<>(redisServerCommand(port, this.directory.toString()));
+		command.addAll(List.of("--logfile", this.directory.resolve("redis-" + port + ".log").toString()));
+		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
 			.redirectOutput(this.directory.resolve("redis-" + port + ".out").toFile());
 		try {
 			this.processes[index] = builder.start();
@@ -123,12 +124,28 @@ final class RedisClusterProcesses {
 	}
 
 	private void createCluster() {
+		run(clusterCreateCommand(this.ports), this.directory.resolve("cluster-create.log"));
+	}
+
+	/**
+	 * A cluster node on 127.0.0.1 that keeps its identity in {@code dir} and nothing else
+	 * on disk: a cache needs no persistence.
+	 */
+	static List<String> redisServerCommand(int port, String dir) {
+		return List.of("redis-server", "--port", String.valueOf(port), "--bind", HOST, "--protected-mode", "no",
+				"--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
+				"--cluster-node-timeout", String.valueOf(CLUSTER_NODE_TIMEOUT_MILLIS), "--dir", dir, "--save", "",
+				"--appendonly", "no");
+	}
+
+	/** Forms 3 masters with one replica each from six nodes on 127.0.0.1. */
+	static List<String> clusterCreateCommand(int[] ports) {
 		List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
-		for (int port : this.ports) {
+		for (int port : ports) {
 			command.add(HOST + ":" + port);
 		}
 		command.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
-		run(command, this.directory.resolve("cluster-create.log"));
+		return command;
 	}
 
 	private static void run(List<String> command, Path log) {
