@@ -83,9 +83,8 @@ class CacheConfiguration implements CachingConfigurer {
 	RedisCacheManagerBuilderCustomizer profileCaches(RedisConnectionFactory connectionFactory) {
 		Map<String, RedisCacheConfiguration> caches = new LinkedHashMap<>();
 		this.properties.caches().forEach((name, spec) -> caches.put(name, cacheConfiguration(spec)));
-		// Immediate writes: a put or evict has reached Redis when the request returns, so
-		// the
-		// next read on any instance sees it. SCAN per node: clear() never runs KEYS.
+		// Immediate writes: a put or evict has reached Redis when the request returns,
+		// so the next read on any instance sees it. clear() uses SCAN, never KEYS.
 		RedisCacheWriter writer = RedisCacheWriter.create(connectionFactory,
 				(configurer) -> configurer.immediateWrites().batchStrategy(BatchStrategies.scan(1000)));
 		return (builder) -> builder.cacheWriter(writer)
@@ -109,8 +108,7 @@ class CacheConfiguration implements CachingConfigurer {
 			options.disconnectedBehavior(DisconnectedBehavior.REJECT_COMMANDS);
 			if (!(options instanceof ClusterClientOptions.Builder cluster)) {
 				// Boot builds cluster options only when a spring.data.redis.cluster.*
-				// property
-				// is set (application.yml sets max-redirects for that reason).
+				// property is set: application.yml sets max-redirects for that reason.
 				logger.warn("Redis client is not in cluster mode: topology refresh settings not applied");
 			}
 			else {

@@ -35,9 +35,8 @@ record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix,
 		@NotEmpty Map<String, @Valid CacheSpec> caches) {
 
 	ProfileCacheProperties {
-		// Without its settings, a cache the service uses would fail every call outside
-		// the
-		// error handler; fail at startup instead.
+		// Unconfigured, the cache would fail every call outside the error handler:
+		// fail at startup instead.
 		if (!caches.containsKey(CacheNames.USERS)) {
 			throw new IllegalArgumentException("profiles.cache.caches." + CacheNames.USERS + " must be configured");
 		}

@@ -54,8 +54,7 @@ class ProtobufProfileSerializer implements RedisSerializer<UserProfile> {
 		catch (InvalidProtocolBufferException ex) {
 			throw new SerializationException("Undecodable cached profile", ex);
 		}
-		// Protobuf parses some garbage into a message of defaults: refuse what no write
-		// produces.
+		// Some garbage parses into a message of defaults: refuse what no write produces.
 		if (message.getId() <= 0 || message.getVersion() <= 0 || message.getUsername().isEmpty()) {
 			throw new SerializationException("Cached profile is not well formed");
 		}

@@ -54,7 +54,7 @@ class TolerantCacheErrorHandler implements CacheErrorHandler {
 				cache.evict(key);
 			}
 			catch (RuntimeException ex) {
-				record(ex, cache, "evict", key);
+				handleCacheEvictError(ex, cache, key);
 			}
 		}
 	}

@@ -42,9 +42,8 @@ class UserProfileEntity {
 	@Column(name = "updated_at")
 	private Instant updatedAt;
 
-	// Primitive, so Hibernate keeps the initial 1 instead of seeding 0, and increments it
-	// on
-	// every update.
+	// Primitive, so Hibernate keeps the initial 1 instead of seeding 0; it increments
+	// on every update.
 	@Version
 	private long version = 1;
 

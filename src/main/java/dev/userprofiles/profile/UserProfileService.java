@@ -116,8 +116,7 @@ class UserProfileService {
 		}
 	}
 
-	// Postgres keeps microseconds: truncating here makes the cached value equal the
-	// stored one.
+	// Postgres keeps microseconds: truncated, the cached value equals the stored one.
 	private static Instant now() {
 		return Instant.now().truncatedTo(ChronoUnit.MICROS);
 	}

@@ -51,8 +51,7 @@ public class ProblemErrorReportValve extends ErrorReportValve {
 			}
 		}
 		catch (IOException | IllegalStateException ex) {
-			// The client went away or the response was committed meanwhile: nothing to
-			// add.
+			// The client went away or the response got committed: nothing to add.
 		}
 	}
 

@@ -81,8 +81,7 @@ class ValueSerializersTests {
 
 	@Test
 	void jsonIgnoresTypeHintsItWasNeverAskedFor() {
-		// A polymorphic payload planted in Redis cannot make the typed serializer build
-		// another class.
+		// A polymorphic payload planted in Redis cannot build another class.
 		String planted = "[\"java.net.URL\", \"http://127.0.0.1/\"]";
 
 		assertThatExceptionOfType(SerializationException.class)

@@ -43,9 +43,8 @@ final class Infrastructure {
 				default ->
 					throw new IllegalStateException("Unknown -Dinfra=" + requested + "; use auto, containers or local");
 			};
-			// Runs after Boot's shutdown hook has closed the application contexts it
-			// knows
-			// (the local-run launcher's), so connection pools close before their servers.
+			// Runs after Boot has closed the contexts it knows (the launcher's),
+			// so connection pools close before their servers stop.
 			SpringApplication.getShutdownHandlers().add(infrastructure::close);
 			logger.info("Test infrastructure '" + infrastructure.backend() + "' (requested: " + requested
 					+ ") ready in " + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms: Redis nodes "

@@ -56,8 +56,7 @@ class MasterFailoverTests {
 		long stoppedAt = System.nanoTime();
 		try {
 			AtomicInteger requests = new AtomicInteger();
-			// Every read answers 200 from Postgres until the promoted replica takes the
-			// put.
+			// Every read answers 200 (from Postgres while the slot has no master).
 			await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(100)).until(() -> {
 				assertThat(api.get("/users/" + id).status()).isEqualTo(200);
 				requests.incrementAndGet();
@@ -91,8 +90,7 @@ class MasterFailoverTests {
 			assertThat(written.status()).isEqualTo(200);
 			assertThat(written.json().get("version").asLong()).isEqualTo(2);
 
-			// Once the replica holding version 1 is promoted, the retried eviction
-			// removes it.
+			// The retried eviction removes version 1 once its replica is promoted.
 			await().atMost(Duration.ofSeconds(45))
 				.pollInterval(Duration.ofMillis(100))
 				.until(() -> !redis(id).isEmpty() && !redis(id).contains("stale"));

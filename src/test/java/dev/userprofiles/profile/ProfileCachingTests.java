@@ -185,8 +185,7 @@ class ProfileCachingTests {
 	void wellFormedButMeaninglessProtobufIsTreatedAsAMiss() {
 		JsonNode created = this.api.createProfile();
 		long id = created.get("id").asLong();
-		// Valid protobuf (field 2 = "x") that no write would produce: id and version are
-		// 0.
+		// Valid protobuf (field 2 = "x") that no write produces: id and version 0.
 		this.redis.set(RedisKeys.cacheKey(CacheNames.USERS, id), new byte[] { 0x12, 0x01, 'x' });
 
 		assertThat(this.api.get("/users/" + id).json()).isEqualTo(created);

@@ -90,8 +90,7 @@ class RedisOutageTests {
 	void slowRedisCostsACommandTimeoutNotAFailure() {
 		ApiClient api = new ApiClient(this.port);
 		long id = api.createProfile().get("id").asLong();
-		// Every node stops answering for 3 s: commands time out
-		// (spring.data.redis.timeout 500ms).
+		// Every node stops answering for 3 s: commands time out after 500 ms.
 		pauseAllNodes(Duration.ofSeconds(3));
 
 		long start = System.nanoTime();
