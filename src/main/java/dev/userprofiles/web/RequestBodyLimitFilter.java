@@ -48,7 +48,11 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
 			this.problems.write(response, request, ProblemResponses.payloadTooLarge(this.maxBytes));
 			return;
 		}
-		chain.doFilter(new LimitedRequest(request, this.maxBytes), response);
+		// A declared length is enforced by Tomcat itself; only a chunked body can grow
+		// past the limit while being read, so only that one is counted (not the hot GET).
+		boolean chunked = request.getContentLengthLong() < 0
+				&& request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+		chain.doFilter(chunked ? new LimitedRequest(request, this.maxBytes) : request, response);
 	}
 
 	/**
