@@ -2,13 +2,19 @@ package dev.userprofiles.cache;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import dev.userprofiles.profile.UserProfile;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import io.lettuce.core.ClientOptions.DisconnectedBehavior;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions.RefreshTrigger;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -24,6 +30,7 @@ import org.springframework.cache.interceptor.CacheErrorHandler;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.cache.BatchStrategies;
 import org.springframework.data.redis.cache.RedisCacheConfiguration;
 import org.springframework.data.redis.cache.RedisCacheWriter;
@@ -34,8 +41,9 @@ import org.springframework.data.redis.serializer.RedisSerializer;
 
 /**
  * Shapes Boot's {@code RedisCacheManager} for a Redis Cluster: per-cache TTL and value
- * format, synchronous writes, SCAN-based clearing, statistics, and a cache layer whose
- * failures never fail a request.
+ * format, misses filled under leases (no stale sets, no stampedes), a circuit breaker in
+ * front of Redis, SCAN-based clearing, statistics, and a cache layer whose failures never
+ * fail a request.
  */
 @Configuration(proxyBeanMethods = false)
 // Caching wraps the transaction: puts and evictions run after commit, never before it.
@@ -79,14 +87,48 @@ class CacheConfiguration implements CachingConfigurer {
 		return new PendingEvictions(Duration.ofMillis(500), giveUpAfter, meterRegistry);
 	}
 
+	/**
+	 * Opens when Redis fails or stalls, so that requests stop paying a timeout each and
+	 * read the database directly; probes Redis again after {@code open-duration}.
+	 */
 	@Bean
-	RedisCacheManagerBuilderCustomizer profileCaches(RedisConnectionFactory connectionFactory) {
+	CircuitBreaker redisCacheBreaker(MeterRegistry meterRegistry) {
+		ProfileCacheProperties.Breaker settings = this.properties.breaker();
+		CircuitBreaker breaker = CircuitBreaker.of("redis-cache",
+				CircuitBreakerConfig.custom()
+					.slidingWindow(settings.window(), settings.window() / 2, SlidingWindowType.COUNT_BASED)
+					.failureRateThreshold(settings.failureRateThreshold())
+					.slowCallRateThreshold(settings.failureRateThreshold())
+					.slowCallDurationThreshold(settings.slowCall())
+					.waitDurationInOpenState(settings.openDuration())
+					.permittedNumberOfCallsInHalfOpenState(Math.max(2, settings.window() / 4))
+					// Redis trouble only: a bug of ours must not switch the cache off.
+					.recordException((ex) -> ex instanceof DataAccessException)
+					.build());
+		breaker.getEventPublisher()
+			.onStateTransition((event) -> logger.warn("Redis cache circuit breaker: " + event.getStateTransition()));
+		for (CircuitBreaker.State state : List.of(CircuitBreaker.State.CLOSED, CircuitBreaker.State.OPEN,
+				CircuitBreaker.State.HALF_OPEN)) {
+			Gauge.builder("cache.breaker.state", breaker, (b) -> (b.getState() == state) ? 1 : 0)
+				.description("1 for the current state of the circuit breaker in front of Redis")
+				.tag("state", state.name().toLowerCase(Locale.ROOT))
+				.register(meterRegistry);
+		}
+		return breaker;
+	}
+
+	@Bean
+	RedisCacheManagerBuilderCustomizer profileCaches(RedisConnectionFactory connectionFactory,
+			CircuitBreaker redisCacheBreaker, MeterRegistry meterRegistry) {
 		Map<String, RedisCacheConfiguration> caches = new LinkedHashMap<>();
 		this.properties.caches().forEach((name, spec) -> caches.put(name, cacheConfiguration(spec)));
-		// Immediate writes: a put or evict has reached Redis when the request returns,
-		// so the next read on any instance sees it. clear() uses SCAN, never KEYS.
-		RedisCacheWriter writer = RedisCacheWriter.create(connectionFactory,
+		// Immediate writes: an evict has reached Redis when the request returns, so the
+		// next read on any instance sees it. clear() uses SCAN, never KEYS.
+		RedisCacheWriter plain = RedisCacheWriter.create(connectionFactory,
 				(configurer) -> configurer.immediateWrites().batchStrategy(BatchStrategies.scan(1000)));
+		ProfileCacheProperties.Lease lease = this.properties.lease();
+		RedisCacheWriter writer = new LeaseCacheWriter(plain, connectionFactory, redisCacheBreaker, meterRegistry,
+				lease.ttl(), lease.maxWait());
 		return (builder) -> builder.cacheWriter(writer)
 			.withInitialCacheConfigurations(caches)
 			.disableCreateOnMissingCache()
@@ -135,7 +177,7 @@ class CacheConfiguration implements CachingConfigurer {
 		return RedisCacheConfiguration.defaultCacheConfig()
 			.entryTtl(new JitteredTtl(spec.ttl(), this.properties.ttlJitter()))
 			.computePrefixWith((cacheName) -> keyPrefix + cacheName + "::")
-			.disableCachingNullValues()
+			// Lets "absent" reach the writer as a value, which it never stores.
 			.serializeValuesWith(SerializationPair.fromSerializer(valueSerializer(spec.format())));
 	}
 

@@ -9,7 +9,6 @@ import org.hibernate.exception.ConstraintViolationException;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.annotation.CacheEvict;
-import org.springframework.cache.annotation.CachePut;
 import org.springframework.cache.annotation.Cacheable;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.data.domain.PageRequest;
@@ -21,10 +20,12 @@ import org.springframework.transaction.annotation.Transactional;
  * Reads and writes profiles: Postgres is the source of truth, the {@code users} cache
  * sits in front of it.
  * <p>
- * The caching interceptor is ordered outside the transaction (see
- * {@code CacheConfiguration}), so a {@code @CachePut} or {@code @CacheEvict} runs only
- * after the transaction has committed: the cache is never newer than the database, and a
- * write that rolls back never touches it.
+ * Reads fill the cache under a lease ({@code sync = true} hands the loader to the cache
+ * layer, which loads each missing key once across all instances and refuses a value that
+ * a write made stale meanwhile). Writes only invalidate: the caching interceptor is
+ * ordered outside the transaction (see {@code CacheConfiguration}), so a
+ * {@code @CacheEvict} runs after the commit, and a write that rolls back never touches
+ * the cache.
  */
 @Service
 class UserProfileService {
@@ -38,7 +39,7 @@ class UserProfileService {
 		this.repository = repository;
 	}
 
-	@Cacheable(cacheNames = CacheNames.USERS, key = "#id", unless = "#result == null")
+	@Cacheable(cacheNames = CacheNames.USERS, key = "#id", sync = true)
 	@Transactional(readOnly = true)
 	public Optional<UserProfile> findProfile(long id) {
 		return this.repository.findById(id).map(UserProfileEntity::toProfile);
@@ -50,7 +51,6 @@ class UserProfileService {
 		return ProfilePage.of(this.repository.findAll(request).map(UserProfileEntity::toProfile));
 	}
 
-	@CachePut(cacheNames = CacheNames.USERS, key = "#result.id")
 	@Transactional
 	public UserProfile createProfile(ProfileRequest request) {
 		requireUnique(request, NO_PROFILE);
@@ -62,7 +62,7 @@ class UserProfileService {
 	 * Replaces every mutable field of a profile.
 	 * @param ifMatch the request's {@code If-Match} header, if any
 	 */
-	@CachePut(cacheNames = CacheNames.USERS, key = "#id")
+	@CacheEvict(cacheNames = CacheNames.USERS, key = "#id")
 	@Transactional
 	public UserProfile replaceProfile(long id, ProfileRequest request, @Nullable String ifMatch) {
 		UserProfileEntity entity = this.repository.findForUpdate(id)

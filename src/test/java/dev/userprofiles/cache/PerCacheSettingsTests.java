@@ -40,7 +40,7 @@ class PerCacheSettingsTests {
 		Cache users = this.cacheManager.getCache(CacheNames.USERS);
 		long id = System.nanoTime();
 
-		users.put(id, PROFILE);
+		users.get(id, () -> PROFILE);
 
 		String key = RedisKeys.cacheKey(CacheNames.USERS, id);
 		JsonNode stored = JsonMapper.builder().build().readTree(new String(redis.get(key), StandardCharsets.UTF_8));
@@ -58,7 +58,7 @@ class PerCacheSettingsTests {
 		Cache archive = this.cacheManager.getCache("archive");
 		long id = System.nanoTime();
 
-		archive.put(id, PROFILE);
+		archive.get(id, () -> PROFILE);
 
 		String key = RedisKeys.cacheKey("archive", id);
 		assertThat(CachedUserProfile.parseFrom(redis.get(key)).getUsername()).isEqualTo("ada");
@@ -72,9 +72,10 @@ class PerCacheSettingsTests {
 		Cache archive = this.cacheManager.getCache("archive");
 		Cache users = this.cacheManager.getCache(CacheNames.USERS);
 		for (long id = 1; id <= 50; id++) {
-			archive.put(id, PROFILE);
+			long key = id;
+			archive.get(key, () -> PROFILE);
 		}
-		users.put(1L, PROFILE);
+		users.get(1L, () -> PROFILE);
 		long keysCalls = redis.commandCalls("keys");
 		long scanCalls = redis.commandCalls("scan");
 

@@ -16,8 +16,15 @@ class ProfileCachePropertiesTests {
 
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> new ProfileCacheProperties("profiles:", 0.1, Duration.ofSeconds(10),
-					Duration.ofSeconds(1), caches))
+					Duration.ofSeconds(1), lease(), breaker(), caches))
 			.withMessageContaining("profiles.cache.caches.users");
+	}
+
+	@Test
+	void refusesALeaseWaitThatEndsBeforeADeadHoldersLeaseExpires() {
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new ProfileCacheProperties.Lease(Duration.ofSeconds(2), Duration.ofSeconds(2)))
+			.withMessageContaining("max-wait");
 	}
 
 	@Test
@@ -26,6 +33,14 @@ class ProfileCachePropertiesTests {
 			.isThrownBy(() -> new ProfileCacheProperties.CacheSpec(Duration.ZERO, ValueFormat.PROTOBUF));
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> new ProfileCacheProperties.CacheSpec(Duration.ofSeconds(-1), ValueFormat.PROTOBUF));
+	}
+
+	private static ProfileCacheProperties.Lease lease() {
+		return new ProfileCacheProperties.Lease(Duration.ofSeconds(2), Duration.ofSeconds(3));
+	}
+
+	private static ProfileCacheProperties.Breaker breaker() {
+		return new ProfileCacheProperties.Breaker(20, 50, Duration.ofMillis(250), Duration.ofSeconds(2));
 	}
 
 }

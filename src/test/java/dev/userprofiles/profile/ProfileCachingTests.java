@@ -84,6 +84,7 @@ class ProfileCachingTests {
 		Set<Long> ttlSeconds = new HashSet<>();
 		for (int i = 0; i < 10; i++) {
 			long id = this.api.createProfile().get("id").asLong();
+			this.api.get("/users/" + id);
 			ttlSeconds.add(this.redis.ttl(RedisKeys.cacheKey(CacheNames.USERS, id)).toSeconds());
 		}
 		assertThat(ttlSeconds).hasSizeGreaterThan(1);
@@ -121,14 +122,24 @@ class ProfileCachingTests {
 	}
 
 	@Test
-	void updateReplacesTheEntry() throws Exception {
+	void creationLeavesTheCacheToTheFirstRead() {
+		long id = this.api.createProfile().get("id").asLong();
+
+		assertThat(this.redis.exists(RedisKeys.cacheKey(CacheNames.USERS, id))).isFalse();
+	}
+
+	@Test
+	void updateInvalidatesTheEntryAndTheNextReadStoresTheNewVersion() throws Exception {
 		JsonNode created = this.api.createProfile();
 		long id = created.get("id").asLong();
 		this.api.get("/users/" + id);
+		assertThat(this.redis.exists(RedisKeys.cacheKey(CacheNames.USERS, id))).isTrue();
 
 		this.api.put("/users/" + id, ApiClient.profileJson(created.get("username").asString(),
 				created.get("email").asString(), "Updated Name"));
 
+		assertThat(this.redis.exists(RedisKeys.cacheKey(CacheNames.USERS, id))).isFalse();
+		this.api.get("/users/" + id);
 		CachedUserProfile cached = CachedUserProfile
 			.parseFrom(this.redis.get(RedisKeys.cacheKey(CacheNames.USERS, id)));
 		assertThat(cached.getVersion()).isEqualTo(2);

@@ -1,0 +1,437 @@
+package dev.userprofiles.cache;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.cache.support.NullValue;
+import org.springframework.data.redis.cache.CacheStatistics;
+import org.springframework.data.redis.cache.CacheStatisticsCollector;
+import org.springframework.data.redis.cache.RedisCacheWriter;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.RedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.data.redis.serializer.RedisSerializer;
+
+/**
+ * A {@link RedisCacheWriter} that fills misses under leases, the mechanism of "Scaling
+ * Memcache at Facebook" (NSDI 2013), so that a cache never ends older than the database
+ * and a missing hot key is loaded once, not once per request.
+ * <ul>
+ * <li>A miss takes a <em>lease</em>: a token in a key next to the value, atomically with
+ * the lookup. Only its holder loads the value from the database; everyone else who misses
+ * meanwhile waits for the value to appear (or for the lease to expire, when its holder
+ * died), then reads it from Redis.</li>
+ * <li>The holder stores the loaded value only if its lease is still there: a write
+ * invalidates (deletes) value and lease together after its commit, so a value loaded
+ * before that commit is refused instead of overwriting the fresh state: no stale
+ * sets.</li>
+ * <li>Writes never store values. {@code put} invalidates like {@code evict}: a value
+ * handed in by a writer cannot be proven newer than one a concurrent writer handed in;
+ * the next read fills it under a lease.</li>
+ * </ul>
+ * Value and lease share a Redis Cluster hash slot (the lease key hash-tags the value
+ * key), so each step is one Lua script on one node. Every Redis call passes a circuit
+ * breaker: while it is open, calls fail at once and the cache layer reads from the
+ * database, instead of paying a timeout per request. Plain lookups, clearing and
+ * statistics are those of Spring Data Redis's own writer.
+ * <p>
+ * Use it with {@code @Cacheable(sync = true)}: that is the call that carries the loader.
+ * Time-to-idle is not supported.
+ */
+final class LeaseCacheWriter implements RedisCacheWriter {
+
+	private static final Log logger = LogFactory.getLog(LeaseCacheWriter.class);
+
+	/** What Spring's {@code RedisCache} hands over for a {@code null} result. */
+	private static final byte[] NULL_VALUE = RedisSerializer.java().serialize(NullValue.INSTANCE);
+
+	private static final byte[] LEASE_SUFFIX = "~lease".getBytes(StandardCharsets.UTF_8);
+
+	private static final long FIRST_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+	private static final long LONGEST_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+	/**
+	 * KEYS: value, lease. ARGV: token, lease TTL in ms. Returns {1, value} on a hit, {2}
+	 * when the caller now holds the lease, {3} when someone else does.
+	 */
+	@SuppressWarnings("rawtypes")
+	private static final RedisScript<List> GET_OR_LEASE = RedisScript.of("""
+			local value = redis.call('GET', KEYS[1])
+			if value then
+			  return {1, value}
+			end
+			if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then
+			  return {2}
+			end
+			return {3}
+			""", List.class);
+
+	/**
+	 * KEYS: value, lease. ARGV: token, value, TTL in ms (0: none). Stores the value only
+	 * while the caller's lease is still there; returns 1 when stored.
+	 */
+	private static final RedisScript<Long> FILL = RedisScript.of("""
+			if redis.call('GET', KEYS[2]) ~= ARGV[1] then
+			  return 0
+			end
+			redis.call('DEL', KEYS[2])
+			if ARGV[3] == '0' then
+			  redis.call('SET', KEYS[1], ARGV[2])
+			else
+			  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+			end
+			return 1
+			""", Long.class);
+
+	/** KEYS: lease. ARGV: token. Gives a lease back when nothing was stored. */
+	private static final RedisScript<Long> RELEASE = RedisScript.of("""
+			if redis.call('GET', KEYS[1]) == ARGV[1] then
+			  return redis.call('DEL', KEYS[1])
+			end
+			return 0
+			""", Long.class);
+
+	/** KEYS: value, lease. Deletes both, so an in-flight fill can no longer store. */
+	private static final RedisScript<Long> INVALIDATE = RedisScript.of("return redis.call('DEL', KEYS[1], KEYS[2])",
+			Long.class);
+
+	private final RedisCacheWriter delegate;
+
+	private final RedisTemplate<byte[], byte[]> redis;
+
+	private final CircuitBreaker breaker;
+
+	private final CacheStatisticsCollector statistics;
+
+	private final MeterRegistry meters;
+
+	private final Duration leaseTtl;
+
+	private final Duration maxWait;
+
+	private final AtomicBoolean putWarned;
+
+	LeaseCacheWriter(RedisCacheWriter delegate, RedisConnectionFactory connectionFactory, CircuitBreaker breaker,
+			MeterRegistry meters, Duration leaseTtl, Duration maxWait) {
+		this(delegate, scriptTemplate(connectionFactory), breaker, CacheStatisticsCollector.none(), meters, leaseTtl,
+				maxWait, new AtomicBoolean());
+	}
+
+	private LeaseCacheWriter(RedisCacheWriter delegate, RedisTemplate<byte[], byte[]> redis, CircuitBreaker breaker,
+			CacheStatisticsCollector statistics, MeterRegistry meters, Duration leaseTtl, Duration maxWait,
+			AtomicBoolean putWarned) {
+		this.delegate = delegate;
+		this.redis = redis;
+		this.breaker = breaker;
+		this.statistics = statistics;
+		this.meters = meters;
+		this.leaseTtl = leaseTtl;
+		this.maxWait = maxWait;
+		this.putWarned = putWarned;
+	}
+
+	private static RedisTemplate<byte[], byte[]> scriptTemplate(RedisConnectionFactory connectionFactory) {
+		RedisTemplate<byte[], byte[]> template = new RedisTemplate<>();
+		template.setConnectionFactory(connectionFactory);
+		template.setEnableDefaultSerializer(false);
+		template.afterPropertiesSet();
+		return template;
+	}
+
+	/**
+	 * Reads {@code key}; on a miss, loads it once across all instances and stores it
+	 * unless a write invalidated it meanwhile. A Redis failure before the load is thrown
+	 * (Spring's error handler then loads without the cache); after the load it is only
+	 * counted, so the loader never runs twice.
+	 */
+	@Override
+	public byte[] get(String name, byte[] key, Supplier<byte[]> valueLoader, @Nullable Duration ttl,
+			boolean timeToIdleEnabled) {
+		byte[] leaseKey = leaseKey(key);
+		byte[] token = newToken();
+		Lookup lookup = lookup(key, leaseKey, token);
+		this.statistics.incGets(name);
+		if (lookup.value() != null) {
+			this.statistics.incHits(name);
+			return lookup.value();
+		}
+		this.statistics.incMisses(name);
+		if (lookup.leasedByOther()) {
+			lookup = awaitFill(name, key, leaseKey, token);
+			if (lookup.value() != null) {
+				return lookup.value();
+			}
+			if (lookup.leasedByOther()) {
+				// Waited long enough: load without the cache rather than hang.
+				return valueLoader.get();
+			}
+		}
+		return loadAndFill(name, key, leaseKey, token, valueLoader, ttl);
+	}
+
+	/**
+	 * Polls, with growing pauses, until the value appears, the lease is ours (its holder
+	 * gave up or died and it expired), or {@code maxWait} has passed.
+	 */
+	private Lookup awaitFill(String name, byte[] key, byte[] leaseKey, byte[] token) {
+		long deadline = System.nanoTime() + this.maxWait.toNanos();
+		long pause = FIRST_POLL_NANOS;
+		Lookup lookup;
+		do {
+			if (System.nanoTime() + pause - deadline > 0 || !sleep(pause)) {
+				count("cache.lease.waits", name, "result", "timeout");
+				return Lookup.LEASED_BY_OTHER;
+			}
+			pause = Math.min(pause * 2, LONGEST_POLL_NANOS);
+			lookup = lookup(key, leaseKey, token);
+		}
+		while (lookup.leasedByOther());
+		count("cache.lease.waits", name, "result", (lookup.value() != null) ? "hit" : "lease");
+		return lookup;
+	}
+
+	private byte[] loadAndFill(String name, byte[] key, byte[] leaseKey, byte[] token, Supplier<byte[]> valueLoader,
+			@Nullable Duration ttl) {
+		byte[] value;
+		try {
+			value = valueLoader.get();
+		}
+		catch (RuntimeException ex) {
+			release(leaseKey, token);
+			throw ex;
+		}
+		if (Arrays.equals(value, NULL_VALUE)) {
+			// Nothing to cache for an absent entry; the waiters may load it themselves.
+			release(leaseKey, token);
+			return value;
+		}
+		fill(name, key, leaseKey, token, value, ttl);
+		return value;
+	}
+
+	private void fill(String name, byte[] key, byte[] leaseKey, byte[] token, byte[] value, @Nullable Duration ttl) {
+		try {
+			Long stored = this.breaker.executeSupplier(() -> this.redis.execute(FILL, RedisSerializer.byteArray(), null,
+					List.of(key, leaseKey), token, value, millis(ttl)));
+			if (stored != null && stored == 1) {
+				this.statistics.incPuts(name);
+				count("cache.fills", name, "result", "stored");
+			}
+			else {
+				// The lease is gone: a write invalidated the entry while we loaded it (or
+				// the lease expired): this value may be older than the database now.
+				count("cache.fills", name, "result", "refused");
+			}
+		}
+		catch (RuntimeException ex) {
+			count("cache.fills", name, "result", "failed");
+			logger.debug("Cache fill failed on '" + name + "'; the value was served uncached", ex);
+		}
+	}
+
+	private void release(byte[] leaseKey, byte[] token) {
+		try {
+			run(RELEASE, List.of(leaseKey), token);
+		}
+		catch (RuntimeException ex) {
+			// The lease expires by itself.
+		}
+	}
+
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private Lookup lookup(byte[] key, byte[] leaseKey, byte[] token) {
+		List<Object> result = run(GET_OR_LEASE, List.of(key, leaseKey), token, millis(this.leaseTtl));
+		long outcome = (Long) result.get(0);
+		if (outcome == 1) {
+			return new Lookup((byte[]) result.get(1), false);
+		}
+		return (outcome == 2) ? Lookup.LEASED : Lookup.LEASED_BY_OTHER;
+	}
+
+	/** Runs a script on the node serving the keys' slot, through the breaker. */
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private <T> T run(RedisScript<T> script, List<byte[]> keys, byte[]... args) {
+		RedisSerializer results = RedisSerializer.byteArray();
+		return this.breaker.executeSupplier(() -> (T) this.redis.execute((RedisScript) script,
+				RedisSerializer.byteArray(), results, keys, (Object[]) args));
+	}
+
+	/**
+	 * Deletes the value and any lease on it: a fill that loaded the value before this
+	 * call can no longer store it.
+	 */
+	@Override
+	public void evict(String name, byte[] key) {
+		run(INVALIDATE, List.of(key, leaseKey(key)));
+		this.statistics.incDeletes(name);
+	}
+
+	@Override
+	public boolean evictIfPresent(String name, byte[] key) {
+		Long deleted = run(INVALIDATE, List.of(key, leaseKey(key)));
+		this.statistics.incDeletes(name);
+		return deleted != null && deleted > 0;
+	}
+
+	/** Invalidates instead of storing; see the class description. */
+	@Override
+	public void put(String name, byte[] key, byte[] value, @Nullable Duration ttl) {
+		if (this.putWarned.compareAndSet(false, true)) {
+			logger.warn("Cache '" + name + "' invalidates on put: values are only stored by reads under a lease; "
+					+ "prefer @CacheEvict on writes");
+		}
+		evict(name, key);
+	}
+
+	@Override
+	public CompletableFuture<Void> store(String name, byte[] key, byte[] value, @Nullable Duration ttl) {
+		try {
+			put(name, key, value, ttl);
+			return CompletableFuture.completedFuture(null);
+		}
+		catch (RuntimeException ex) {
+			return CompletableFuture.failedFuture(ex);
+		}
+	}
+
+	/**
+	 * Refused: storing without a lease could overwrite a newer value with an older one.
+	 */
+	@Override
+	public byte @Nullable [] putIfAbsent(String name, byte[] key, byte[] value, @Nullable Duration ttl) {
+		throw new UnsupportedOperationException(
+				"putIfAbsent cannot refuse stale values; read through @Cacheable(sync = true) instead");
+	}
+
+	@Override
+	public byte @Nullable [] get(String name, byte[] key) {
+		return this.breaker.executeSupplier(() -> this.delegate.get(name, key));
+	}
+
+	@Override
+	public byte @Nullable [] get(String name, byte[] key, @Nullable Duration ttl) {
+		return this.breaker.executeSupplier(() -> this.delegate.get(name, key, ttl));
+	}
+
+	@Override
+	public boolean supportsAsyncRetrieve() {
+		return this.delegate.supportsAsyncRetrieve();
+	}
+
+	@Override
+	public CompletableFuture<byte[]> retrieve(String name, byte[] key, @Nullable Duration ttl) {
+		return this.delegate.retrieve(name, key, ttl);
+	}
+
+	@Override
+	public void clear(String name, byte[] pattern) {
+		this.breaker.executeRunnable(() -> this.delegate.clear(name, pattern));
+	}
+
+	@Override
+	public void clearStatistics(String name) {
+		this.delegate.clearStatistics(name);
+	}
+
+	@Override
+	public CacheStatistics getCacheStatistics(String cacheName) {
+		return this.delegate.getCacheStatistics(cacheName);
+	}
+
+	@Override
+	public RedisCacheWriter withStatisticsCollector(CacheStatisticsCollector collector) {
+		return new LeaseCacheWriter(this.delegate.withStatisticsCollector(collector), this.redis, this.breaker,
+				collector, this.meters, this.leaseTtl, this.maxWait, this.putWarned);
+	}
+
+	/**
+	 * The lease key of a value key, in the same Redis Cluster hash slot: the cluster
+	 * hashes only what lies between the first '{' and the next '}', so a key without a
+	 * tag is wrapped in one, and a key with a tag keeps it.
+	 */
+	static byte[] leaseKey(byte[] key) {
+		int open = indexOf(key, (byte) '{', 0);
+		if (open < 0) {
+			byte[] lease = new byte[key.length + 2 + LEASE_SUFFIX.length];
+			lease[0] = '{';
+			System.arraycopy(key, 0, lease, 1, key.length);
+			lease[key.length + 1] = '}';
+			System.arraycopy(LEASE_SUFFIX, 0, lease, key.length + 2, LEASE_SUFFIX.length);
+			return lease;
+		}
+		int close = indexOf(key, (byte) '}', open + 1);
+		if (close <= open + 1) {
+			throw new IllegalArgumentException("Cache key '" + new String(key, StandardCharsets.UTF_8)
+					+ "' has a '{' but no hash tag: its lease could not share its slot");
+		}
+		byte[] lease = Arrays.copyOf(key, key.length + LEASE_SUFFIX.length);
+		System.arraycopy(LEASE_SUFFIX, 0, lease, key.length, LEASE_SUFFIX.length);
+		return lease;
+	}
+
+	private static int indexOf(byte[] bytes, byte wanted, int from) {
+		for (int i = from; i < bytes.length; i++) {
+			if (bytes[i] == wanted) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+	private static byte[] newToken() {
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		return (Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()))
+			.getBytes(StandardCharsets.US_ASCII);
+	}
+
+	private static byte[] millis(@Nullable Duration ttl) {
+		long millis = (ttl != null && !ttl.isNegative()) ? ttl.toMillis() : 0;
+		return Long.toString(millis).getBytes(StandardCharsets.US_ASCII);
+	}
+
+	private static boolean sleep(long nanos) {
+		try {
+			TimeUnit.NANOSECONDS.sleep(nanos);
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return false;
+		}
+	}
+
+	private void count(String meter, String cache, String tag, String value) {
+		Counter.builder(meter).tag("cache", cache).tag(tag, value).register(this.meters).increment();
+	}
+
+	/**
+	 * What a lookup found.
+	 *
+	 * @param value the cached value, if there was one
+	 * @param leasedByOther whether another caller holds the lease (otherwise, without a
+	 * value, the caller holds it)
+	 */
+	private record Lookup(byte @Nullable [] value, boolean leasedByOther) {
+
+		static final Lookup LEASED = new Lookup(null, false);
+
+		static final Lookup LEASED_BY_OTHER = new Lookup(null, true);
+
+	}
+
+}

@@ -1,0 +1,193 @@
+package dev.userprofiles.cache;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
+
+import dev.userprofiles.cache.proto.CachedUserProfile;
+import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ProfileLoads;
+import dev.userprofiles.infra.RedisKeys;
+import dev.userprofiles.infra.ServiceInstance;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The races that make textbook cache-aside serve stale data, forced one step at a time: a
+ * read misses and loads version 1 from Postgres, and is held right there while a write
+ * commits and is acknowledged; then the read goes on to fill the cache. The service must
+ * end with a cache that is never older than the database. The same steps on the textbook
+ * configuration show the race is real: its cache ends older.
+ */
+class StaleSetTests {
+
+	private static final Http http = new Http();
+
+	private static ServiceInstance leased;
+
+	private static ServiceInstance textbook;
+
+	@BeforeAll
+	static void startInstances() {
+		leased = ServiceInstance.start(List.of(ProfileLoads.class));
+		textbook = ServiceInstance.start(List.of(ProfileLoads.class, TextbookCache.class),
+				"profiles.cache.key-prefix=textbook:");
+	}
+
+	@AfterAll
+	static void stopInstances() {
+		if (leased != null) {
+			leased.close();
+		}
+		if (textbook != null) {
+			textbook.close();
+		}
+	}
+
+	@Test
+	void readThatLoadedBeforeAnUpdateDoesNotStoreTheOlderVersion() throws Exception {
+		double refused = fills(leased, "refused");
+
+		Race race = readMissRacingWith(leased, this::update);
+
+		assertThat(race.write().version()).isEqualTo(2);
+		assertThat(race.cachedVersion()).as("cached version (0: none)").isIn(0L, 2L);
+		assertThat(race.nextRead().version()).isEqualTo(2);
+		assertThat(fills(leased, "refused")).isEqualTo(refused + 1);
+	}
+
+	@Test
+	void readThatLoadedBeforeADeleteDoesNotBringTheProfileBack() throws Exception {
+		Race race = readMissRacingWith(leased, this::delete);
+
+		assertThat(race.write().status()).isEqualTo(204);
+		assertThat(race.cachedVersion()).as("cached version (0: none)").isZero();
+		assertThat(race.nextRead().status()).isEqualTo(404);
+	}
+
+	@Test
+	void readThatLoadedBeforeTwoWritersEndsWithTheSecondWrite() throws Exception {
+		Race race = readMissRacingWith(leased, (instance, profile) -> {
+			update(instance, profile);
+			return update(instance, profile);
+		});
+
+		assertThat(race.write().version()).isEqualTo(3);
+		assertThat(race.cachedVersion()).as("cached version (0: none)").isIn(0L, 3L);
+		assertThat(race.nextRead().version()).isEqualTo(3);
+	}
+
+	@Test
+	void fillWhoseLeaseExpiredIsRefused() throws Exception {
+		double refused = fills(leased, "refused");
+		// Held past the lease (2 s): no write, but nothing proves the value still
+		// current.
+		Race race = readMissRacingWith(leased, (instance, profile) -> {
+			sleep(Duration.ofMillis(2500));
+			return update(instance, profile);
+		});
+
+		assertThat(race.cachedVersion()).as("cached version (0: none)").isIn(0L, 2L);
+		assertThat(race.nextRead().version()).isEqualTo(2);
+		assertThat(fills(leased, "refused")).isEqualTo(refused + 1);
+	}
+
+	@Test
+	void textbookReadStoresTheOlderVersionAfterAnUpdate() throws Exception {
+		Race race = readMissRacingWith(textbook, this::update);
+
+		assertThat(race.write().version()).isEqualTo(2);
+		assertThat(race.cachedVersion()).as("textbook: stale set").isEqualTo(1);
+		assertThat(race.nextRead().version()).as("textbook: stale read").isEqualTo(1);
+	}
+
+	@Test
+	void textbookReadBringsADeletedProfileBack() throws Exception {
+		Race race = readMissRacingWith(textbook, this::delete);
+
+		assertThat(race.write().status()).isEqualTo(204);
+		assertThat(race.cachedVersion()).as("textbook: resurrected entry").isEqualTo(1);
+		assertThat(race.nextRead().status()).as("textbook: deleted profile served").isEqualTo(200);
+	}
+
+	/**
+	 * Creates a profile, starts a read that misses and holds it right after Postgres
+	 * answered version 1, runs {@code write} to its acknowledgment, then lets the read
+	 * finish and reports what the cache holds.
+	 */
+	private Race readMissRacingWith(ServiceInstance instance, BiFunction<ServiceInstance, Profile, Http.Result> write)
+			throws Exception {
+		String username = "race" + System.nanoTime();
+		Http.Result created = http.post(instance.url("/users"), Http.profileJson(username, "Created"));
+		assertThat(created.status()).isEqualTo(201);
+		Profile profile = new Profile(created.id(), username);
+		ProfileLoads.Pause pause = instance.bean(ProfileLoads.class).pauseNextLoadOf(profile.id());
+
+		CompletableFuture<Http.Result> read = CompletableFuture
+			.supplyAsync(() -> http.get(instance.url("/users/" + profile.id())));
+		pause.awaitLoaded();
+		Http.Result written = write.apply(instance, profile);
+		pause.release();
+		Http.Result stalledRead = read.get(30, TimeUnit.SECONDS);
+
+		assertThat(stalledRead.status()).as("the stalled read itself").isEqualTo(200);
+		assertThat(stalledRead.version()).as("the stalled read started before the write").isEqualTo(1);
+		return new Race(written, cachedVersion(instance, profile.id()),
+				http.get(instance.url("/users/" + profile.id())));
+	}
+
+	private Http.Result update(ServiceInstance instance, Profile profile) {
+		Http.Result result = http.put(instance.url("/users/" + profile.id()),
+				Http.profileJson(profile.username(), "Updated " + System.nanoTime()));
+		assertThat(result.status()).isEqualTo(200);
+		return result;
+	}
+
+	private Http.Result delete(ServiceInstance instance, Profile profile) {
+		return http.delete(instance.url("/users/" + profile.id()));
+	}
+
+	/** The version the instance's cache holds for the profile; 0 when none. */
+	private static long cachedVersion(ServiceInstance instance, long id) throws Exception {
+		String prefix = (instance == textbook) ? "textbook:" : "profiles:";
+		byte[] bytes = new RedisKeys(instance.bean(RedisConnectionFactory.class))
+			.get(prefix + CacheNames.USERS + "::" + id);
+		return (bytes != null) ? CachedUserProfile.parseFrom(bytes).getVersion() : 0;
+	}
+
+	private static double fills(ServiceInstance instance, String result) {
+		var counter = instance.bean(MeterRegistry.class)
+			.find("cache.fills")
+			.tag("cache", CacheNames.USERS)
+			.tag("result", result)
+			.counter();
+		return (counter != null) ? counter.count() : 0;
+	}
+
+	private static void sleep(Duration duration) {
+		try {
+			Thread.sleep(duration.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	private record Profile(long id, String username) {
+
+	}
+
+	private record Race(Http.Result write, long cachedVersion, Http.Result nextRead) {
+
+	}
+
+}

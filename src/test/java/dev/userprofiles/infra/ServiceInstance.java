@@ -1,0 +1,90 @@
+package dev.userprofiles.infra;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.userprofiles.UserProfileServiceApplication;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.TypeExcludeFilter;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.type.classreading.MetadataReader;
+import org.springframework.core.type.classreading.MetadataReaderFactory;
+
+/**
+ * One running instance of the service on a random port, sharing this JVM's Redis Cluster
+ * and Postgres with every other instance: what several pods behind a load balancer are.
+ * Tests of races between instances start two or more.
+ */
+public final class ServiceInstance implements AutoCloseable {
+
+	private final ConfigurableApplicationContext context;
+
+	private final int port;
+
+	private ServiceInstance(ConfigurableApplicationContext context) {
+		this.context = context;
+		this.port = ((WebServerApplicationContext) context).getWebServer().getPort();
+	}
+
+	/**
+	 * Starts an instance.
+	 * @param extraSources further bean sources (plain classes with {@code @Bean} methods,
+	 * or beans such as a {@code BeanPostProcessor}); never component-scanned
+	 * @param properties extra {@code key=value} properties
+	 */
+	public static ServiceInstance start(List<Class<?>> extraSources, String... properties) {
+		List<Class<?>> sources = new ArrayList<>(List.of(InfrastructureConfiguration.class));
+		sources.addAll(extraSources);
+		List<String> allProperties = new ArrayList<>(List.of("server.port=0", "spring.main.banner-mode=off"));
+		allProperties.addAll(List.of(properties));
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(UserProfileServiceApplication.class)
+			.sources(sources.toArray(Class<?>[]::new))
+			// As in @SpringBootTest: test configurations are imported, never scanned.
+			.initializers((applicationContext) -> applicationContext.getBeanFactory()
+				.registerSingleton(ExcludeTestConfigurations.class.getName(), new ExcludeTestConfigurations()))
+			.properties(allProperties.toArray(String[]::new))
+			.run();
+		return new ServiceInstance(context);
+	}
+
+	public int port() {
+		return this.port;
+	}
+
+	public String url(String path) {
+		return "http://localhost:" + this.port + path;
+	}
+
+	public <T> T bean(Class<T> type) {
+		return this.context.getBean(type);
+	}
+
+	@Override
+	public void close() {
+		this.context.close();
+	}
+
+	/** Keeps component scanning away from {@code @TestConfiguration} classes. */
+	private static final class ExcludeTestConfigurations extends TypeExcludeFilter {
+
+		@Override
+		public boolean match(MetadataReader reader, MetadataReaderFactory factory) {
+			return reader.getAnnotationMetadata().hasAnnotation(TestConfiguration.class.getName());
+		}
+
+		@Override
+		public boolean equals(Object other) {
+			return other instanceof ExcludeTestConfigurations;
+		}
+
+		@Override
+		public int hashCode() {
+			return ExcludeTestConfigurations.class.hashCode();
+		}
+
+	}
+
+}
