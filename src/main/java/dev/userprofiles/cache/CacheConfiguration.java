@@ -54,21 +54,20 @@ class CacheConfiguration implements CachingConfigurer {
 
 	private final ProfileCacheProperties properties;
 
-	private final ObjectProvider<MeterRegistry> meterRegistry;
-
 	private final ObjectProvider<PendingEvictions> pendingEvictions;
+
+	private final CacheFailures failures;
 
 	CacheConfiguration(ProfileCacheProperties properties, ObjectProvider<MeterRegistry> meterRegistry,
 			ObjectProvider<PendingEvictions> pendingEvictions) {
 		this.properties = properties;
-		this.meterRegistry = meterRegistry;
 		this.pendingEvictions = pendingEvictions;
+		this.failures = new CacheFailures(meterRegistry, properties.errorLogInterval());
 	}
 
 	@Override
 	public CacheErrorHandler errorHandler() {
-		return new TolerantCacheErrorHandler(this.meterRegistry, this.pendingEvictions.getObject(),
-				this.properties.errorLogInterval());
+		return new TolerantCacheErrorHandler(this.failures, this.pendingEvictions.getObject());
 	}
 
 	/**
@@ -97,9 +96,9 @@ class CacheConfiguration implements CachingConfigurer {
 		CircuitBreaker breaker = CircuitBreaker.of("redis-cache",
 				CircuitBreakerConfig.custom()
 					.slidingWindow(settings.window(), settings.window() / 2, SlidingWindowType.COUNT_BASED)
+					// Failures only, not slow calls: a stalled Redis fails at the command
+					// timeout, while a merely busy client must not switch caching off.
 					.failureRateThreshold(settings.failureRateThreshold())
-					.slowCallRateThreshold(settings.failureRateThreshold())
-					.slowCallDurationThreshold(settings.slowCall())
 					.waitDurationInOpenState(settings.openDuration())
 					.permittedNumberOfCallsInHalfOpenState(Math.max(2, settings.window() / 4))
 					// Redis trouble only: a bug of ours must not switch the cache off.
@@ -127,8 +126,8 @@ class CacheConfiguration implements CachingConfigurer {
 		RedisCacheWriter plain = RedisCacheWriter.create(connectionFactory,
 				(configurer) -> configurer.immediateWrites().batchStrategy(BatchStrategies.scan(1000)));
 		ProfileCacheProperties.Lease lease = this.properties.lease();
-		RedisCacheWriter writer = new LeaseCacheWriter(plain, connectionFactory, redisCacheBreaker, meterRegistry,
-				lease.ttl(), lease.maxWait());
+		RedisCacheWriter writer = new LeaseCacheWriter(plain, connectionFactory, redisCacheBreaker, this.failures,
+				meterRegistry, lease.ttl(), lease.maxWait());
 		return (builder) -> builder.cacheWriter(writer)
 			.withInitialCacheConfigurations(caches)
 			.disableCreateOnMissingCache()

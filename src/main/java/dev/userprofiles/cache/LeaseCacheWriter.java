@@ -61,9 +61,9 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	private static final byte[] LEASE_SUFFIX = "~lease".getBytes(StandardCharsets.UTF_8);
 
-	private static final long FIRST_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+	private static final long FIRST_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
-	private static final long LONGEST_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+	private static final long LONGEST_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
 
 	/**
 	 * KEYS: value, lease. ARGV: token, lease TTL in ms. Returns {1, value} on a hit, {2}
@@ -118,6 +118,8 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	private final CacheStatisticsCollector statistics;
 
+	private final CacheFailures failures;
+
 	private final MeterRegistry meters;
 
 	private final Duration leaseTtl;
@@ -127,18 +129,19 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	private final AtomicBoolean putWarned;
 
 	LeaseCacheWriter(RedisCacheWriter delegate, RedisConnectionFactory connectionFactory, CircuitBreaker breaker,
-			MeterRegistry meters, Duration leaseTtl, Duration maxWait) {
-		this(delegate, scriptTemplate(connectionFactory), breaker, CacheStatisticsCollector.none(), meters, leaseTtl,
-				maxWait, new AtomicBoolean());
+			CacheFailures failures, MeterRegistry meters, Duration leaseTtl, Duration maxWait) {
+		this(delegate, scriptTemplate(connectionFactory), breaker, CacheStatisticsCollector.none(), failures, meters,
+				leaseTtl, maxWait, new AtomicBoolean());
 	}
 
 	private LeaseCacheWriter(RedisCacheWriter delegate, RedisTemplate<byte[], byte[]> redis, CircuitBreaker breaker,
-			CacheStatisticsCollector statistics, MeterRegistry meters, Duration leaseTtl, Duration maxWait,
-			AtomicBoolean putWarned) {
+			CacheStatisticsCollector statistics, CacheFailures failures, MeterRegistry meters, Duration leaseTtl,
+			Duration maxWait, AtomicBoolean putWarned) {
 		this.delegate = delegate;
 		this.redis = redis;
 		this.breaker = breaker;
 		this.statistics = statistics;
+		this.failures = failures;
 		this.meters = meters;
 		this.leaseTtl = leaseTtl;
 		this.maxWait = maxWait;
@@ -155,13 +158,24 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	/**
 	 * Reads {@code key}; on a miss, loads it once across all instances and stores it
-	 * unless a write invalidated it meanwhile. A Redis failure before the load is thrown
-	 * (Spring's error handler then loads without the cache); after the load it is only
-	 * counted, so the loader never runs twice.
+	 * unless a write invalidated it meanwhile. A Redis failure (or an open breaker) makes
+	 * it a plain database read, recorded in {@link CacheFailures}; only the loader's own
+	 * failure is thrown. (Thrown Redis failures would reach Spring's error handler, whose
+	 * fallback load reports a failing database as the Redis failure instead.)
 	 */
 	@Override
 	public byte[] get(String name, byte[] key, Supplier<byte[]> valueLoader, @Nullable Duration ttl,
 			boolean timeToIdleEnabled) {
+		try {
+			return getOrFill(name, key, valueLoader, ttl);
+		}
+		catch (RedisUnavailable unavailable) {
+			this.failures.record(unavailable.cause, name, "get", new String(key, StandardCharsets.UTF_8));
+			return valueLoader.get();
+		}
+	}
+
+	private byte[] getOrFill(String name, byte[] key, Supplier<byte[]> valueLoader, @Nullable Duration ttl) {
 		byte[] leaseKey = leaseKey(key);
 		byte[] token = newToken();
 		Lookup lookup = lookup(key, leaseKey, token);
@@ -253,9 +267,18 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		}
 	}
 
+	/**
+	 * Reads the value or takes the lease; throws {@link RedisUnavailable}, nothing else.
+	 */
 	@SuppressWarnings({ "unchecked", "rawtypes" })
 	private Lookup lookup(byte[] key, byte[] leaseKey, byte[] token) {
-		List<Object> result = run(GET_OR_LEASE, List.of(key, leaseKey), token, millis(this.leaseTtl));
+		List<Object> result;
+		try {
+			result = run(GET_OR_LEASE, List.of(key, leaseKey), token, millis(this.leaseTtl));
+		}
+		catch (RuntimeException ex) {
+			throw new RedisUnavailable(ex);
+		}
 		long outcome = (Long) result.get(0);
 		if (outcome == 1) {
 			return new Lookup((byte[]) result.get(1), false);
@@ -356,7 +379,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	@Override
 	public RedisCacheWriter withStatisticsCollector(CacheStatisticsCollector collector) {
 		return new LeaseCacheWriter(this.delegate.withStatisticsCollector(collector), this.redis, this.breaker,
-				collector, this.meters, this.leaseTtl, this.maxWait, this.putWarned);
+				collector, this.failures, this.meters, this.leaseTtl, this.maxWait, this.putWarned);
 	}
 
 	/**
@@ -417,6 +440,18 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	private void count(String meter, String cache, String tag, String value) {
 		Counter.builder(meter).tag("cache", cache).tag(tag, value).register(this.meters).increment();
+	}
+
+	/** A lookup failed before anything was loaded: read the database instead. */
+	private static final class RedisUnavailable extends RuntimeException {
+
+		private final RuntimeException cause;
+
+		RedisUnavailable(RuntimeException cause) {
+			super(null, cause, false, false);
+			this.cause = cause;
+		}
+
 	}
 
 	/**

@@ -69,19 +69,17 @@ record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix,
 
 	/**
 	 * The circuit breaker in front of Redis. It opens when, among the last {@code window}
-	 * calls (at least half of them made), {@code failureRateThreshold} percent failed or
-	 * took longer than {@code slowCall}; it stays open for {@code openDuration}, then
-	 * lets a few calls probe Redis.
+	 * calls (at least half of them made), {@code failureRateThreshold} percent failed (a
+	 * stalled Redis fails too, at the command timeout); it stays open for
+	 * {@code openDuration}, then lets a few calls probe Redis.
 	 *
 	 * @param window how many recent calls are judged
-	 * @param failureRateThreshold percentage of failed or slow calls that opens it
-	 * @param slowCall a call slower than this counts as failed: a stalled Redis opens the
-	 * breaker as surely as a dead one
+	 * @param failureRateThreshold percentage of failed calls that opens it
 	 * @param openDuration how long calls skip Redis before probing it again
 	 */
 	record Breaker(@DefaultValue("20") @Min(2) int window,
 			@DefaultValue("50") @DecimalMin("1") @DecimalMax("100") float failureRateThreshold,
-			@DefaultValue("250ms") Duration slowCall, @DefaultValue("2s") Duration openDuration) {
+			@DefaultValue("2s") Duration openDuration) {
 
 	}
 

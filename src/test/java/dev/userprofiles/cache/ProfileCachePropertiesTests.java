@@ -40,7 +40,7 @@ class ProfileCachePropertiesTests {
 	}
 
 	private static ProfileCacheProperties.Breaker breaker() {
-		return new ProfileCacheProperties.Breaker(20, 50, Duration.ofMillis(250), Duration.ofSeconds(2));
+		return new ProfileCacheProperties.Breaker(20, 50, Duration.ofSeconds(2));
 	}
 
 }

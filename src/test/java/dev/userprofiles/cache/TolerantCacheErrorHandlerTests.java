@@ -23,8 +23,8 @@ class TolerantCacheErrorHandlerTests {
 	private final PendingEvictions pendingEvictions = new PendingEvictions(Duration.ofMillis(50), Duration.ofMinutes(1),
 			this.meters);
 
-	private final TolerantCacheErrorHandler handler = new TolerantCacheErrorHandler(provider(this.meters),
-			this.pendingEvictions, Duration.ofMinutes(1));
+	private final TolerantCacheErrorHandler handler = new TolerantCacheErrorHandler(
+			new CacheFailures(provider(this.meters), Duration.ofMinutes(1)), this.pendingEvictions);
 
 	@Test
 	void countsEveryFailureByCacheAndOperation() {

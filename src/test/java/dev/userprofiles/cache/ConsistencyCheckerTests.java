@@ -1,0 +1,254 @@
+package dev.userprofiles.cache;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ProfileLoads;
+import dev.userprofiles.infra.ServiceInstance;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A consistency checker under stress: two instances share the cluster and the database;
+ * writers update a few hot profiles, a deleter removes others, and readers hammer all of
+ * them through either instance for a bounded time. Every acknowledged write is recorded
+ * with its version; a read that started after an acknowledgment must return that version
+ * or a newer one, and a profile whose deletion was acknowledged must never come back.
+ * <p>
+ * Every database load is followed by a random pause of up to 3 ms (a GC pause, a slow
+ * network), on both configurations. The textbook configuration must show violations: that
+ * is what proves the checker can see them.
+ */
+class ConsistencyCheckerTests {
+
+	private static final Log logger = LogFactory.getLog(ConsistencyCheckerTests.class);
+
+	private static final Duration RUN = Duration.ofSeconds(8);
+
+	private static final int HOT_PROFILES = 6;
+
+	private static final int DOOMED_PROFILES = 30;
+
+	private static final int WRITERS = 3;
+
+	private static final int READERS = 6;
+
+	private static final Http http = new Http();
+
+	private static final List<ServiceInstance> leased = new ArrayList<>();
+
+	private static final List<ServiceInstance> textbook = new ArrayList<>();
+
+	@BeforeAll
+	static void startInstances() {
+		for (int i = 0; i < 2; i++) {
+			leased.add(ServiceInstance.start(List.of(ProfileLoads.class)));
+			textbook.add(ServiceInstance.start(List.of(ProfileLoads.class, TextbookCache.class),
+					"profiles.cache.key-prefix=textbook:"));
+		}
+		for (ServiceInstance instance : leased) {
+			instance.bean(ProfileLoads.class).delayEveryLoadAtRandomBy(Duration.ofMillis(3));
+		}
+		for (ServiceInstance instance : textbook) {
+			instance.bean(ProfileLoads.class).delayEveryLoadAtRandomBy(Duration.ofMillis(3));
+		}
+	}
+
+	@AfterAll
+	static void stopInstances() {
+		leased.forEach(ServiceInstance::close);
+		textbook.forEach(ServiceInstance::close);
+	}
+
+	@Test
+	void noReadIsOlderThanAnAcknowledgedWriteAndNoDeletedProfileComesBack() throws Exception {
+		Report report = new Checker(leased).run();
+		logger.info("MEASURED consistency checker, leases: " + report);
+
+		assertThat(report.reads()).as("reads").isGreaterThan(300);
+		assertThat(report.writes()).as("acknowledged writes").isGreaterThan(50);
+		assertThat(report.failed()).as("failed requests").isZero();
+		assertThat(report.staleReads()).as("stale reads").isZero();
+		assertThat(report.resurrections()).as("deleted profiles served").isZero();
+	}
+
+	@Test
+	void theCheckerFindsViolationsInTheTextbookConfiguration() throws Exception {
+		Report report = new Checker(textbook).run();
+		logger.info("MEASURED consistency checker, textbook: " + report);
+
+		assertThat(report.reads()).as("reads").isGreaterThan(300);
+		assertThat(report.staleReads() + report.resurrections()).as("violations").isPositive();
+	}
+
+	/** One bounded run against a set of instances. */
+	private static final class Checker {
+
+		private final List<ServiceInstance> instances;
+
+		private final Map<Long, AtomicLong> acknowledgedVersions = new ConcurrentHashMap<>();
+
+		private final Map<Long, AtomicBoolean> acknowledgedDeletions = new ConcurrentHashMap<>();
+
+		private final Map<Long, String> usernames = new ConcurrentHashMap<>();
+
+		private final List<Long> hot = new ArrayList<>();
+
+		private final List<Long> doomed = new ArrayList<>();
+
+		private final LongAdder reads = new LongAdder();
+
+		private final LongAdder writes = new LongAdder();
+
+		private final LongAdder deletes = new LongAdder();
+
+		private final LongAdder failed = new LongAdder();
+
+		private final LongAdder staleReads = new LongAdder();
+
+		private final LongAdder resurrections = new LongAdder();
+
+		Checker(List<ServiceInstance> instances) {
+			this.instances = instances;
+		}
+
+		Report run() throws Exception {
+			for (int i = 0; i < HOT_PROFILES + DOOMED_PROFILES; i++) {
+				long id = create();
+				((i < HOT_PROFILES) ? this.hot : this.doomed).add(id);
+			}
+			long deadline = System.nanoTime() + RUN.toNanos();
+			ExecutorService executor = Executors.newFixedThreadPool(WRITERS + READERS + 1);
+			try {
+				List<Future<?>> workers = new ArrayList<>();
+				for (int i = 0; i < WRITERS; i++) {
+					workers.add(executor.submit(() -> write(deadline)));
+				}
+				for (int i = 0; i < READERS; i++) {
+					workers.add(executor.submit(() -> read(deadline)));
+				}
+				workers.add(executor.submit(() -> delete(deadline)));
+				for (Future<?> worker : workers) {
+					worker.get(RUN.toSeconds() + 60, TimeUnit.SECONDS);
+				}
+			}
+			finally {
+				executor.shutdownNow();
+			}
+			return new Report(this.reads.sum(), this.writes.sum(), this.deletes.sum(), this.failed.sum(),
+					this.staleReads.sum(), this.resurrections.sum());
+		}
+
+		private long create() {
+			String username = "cc" + System.nanoTime();
+			Http.Result created = http.post(instance().url("/users"), Http.profileJson(username, "Created"));
+			assertThat(created.status()).isEqualTo(201);
+			long id = created.id();
+			this.usernames.put(id, username);
+			this.acknowledgedVersions.put(id, new AtomicLong(created.version()));
+			this.acknowledgedDeletions.put(id, new AtomicBoolean());
+			return id;
+		}
+
+		private void write(long deadline) {
+			while (System.nanoTime() - deadline < 0) {
+				long id = pick(this.hot);
+				Http.Result result = http.put(instance().url("/users/" + id),
+						Http.profileJson(this.usernames.get(id), "Name " + System.nanoTime()));
+				if (result.status() == 200) {
+					this.acknowledgedVersions.get(id).accumulateAndGet(result.version(), Math::max);
+					this.writes.increment();
+				}
+				else {
+					this.failed.increment();
+				}
+			}
+		}
+
+		private void delete(long deadline) {
+			long pause = RUN.toMillis() / (DOOMED_PROFILES + 1);
+			for (long id : this.doomed) {
+				if (System.nanoTime() - deadline >= 0 || !sleep(pause)) {
+					return;
+				}
+				Http.Result result = http.delete(instance().url("/users/" + id));
+				if (result.status() == 204) {
+					this.acknowledgedDeletions.get(id).set(true);
+					this.deletes.increment();
+				}
+				else {
+					this.failed.increment();
+				}
+			}
+		}
+
+		private void read(long deadline) {
+			while (System.nanoTime() - deadline < 0) {
+				long id = ThreadLocalRandom.current().nextBoolean() ? pick(this.hot) : pick(this.doomed);
+				// What was acknowledged before this read started.
+				long atLeast = this.acknowledgedVersions.get(id).get();
+				boolean deleted = this.acknowledgedDeletions.get(id).get();
+				Http.Result result = http.get(instance().url("/users/" + id));
+				this.reads.increment();
+				if (result.failed()) {
+					this.failed.increment();
+				}
+				else if (result.status() == 200 && deleted) {
+					this.resurrections.increment();
+				}
+				else if (result.status() == 200 && result.version() < atLeast) {
+					this.staleReads.increment();
+				}
+			}
+		}
+
+		private ServiceInstance instance() {
+			return this.instances.get(ThreadLocalRandom.current().nextInt(this.instances.size()));
+		}
+
+		private static long pick(List<Long> ids) {
+			return ids.get(ThreadLocalRandom.current().nextInt(ids.size()));
+		}
+
+		private static boolean sleep(long millis) {
+			try {
+				Thread.sleep(millis);
+				return true;
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return false;
+			}
+		}
+
+	}
+
+	private record Report(long reads, long writes, long deletes, long failed, long staleReads, long resurrections) {
+
+		@Override
+		public String toString() {
+			return this.reads + " reads, " + this.writes + " updates, " + this.deletes + " deletes acknowledged, "
+					+ this.failed + " failed; violations: " + this.staleReads + " stale reads, " + this.resurrections
+					+ " deleted profiles served";
+		}
+
+	}
+
+}

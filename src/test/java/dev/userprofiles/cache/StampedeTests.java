@@ -1,0 +1,186 @@
+package dev.userprofiles.cache;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ProfileLoads;
+import dev.userprofiles.infra.ServiceInstance;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A hot key that is missing and hundreds of requests for it at once, on two instances:
+ * the service loads it from Postgres once; the textbook configuration once per request
+ * that arrives before the first load finished. Each load takes 200 ms here (a slow
+ * query), so that all requests really overlap.
+ */
+class StampedeTests {
+
+	private static final Log logger = LogFactory.getLog(StampedeTests.class);
+
+	private static final int REQUESTS = 200;
+
+	private static final Http http = new Http();
+
+	private static final List<ServiceInstance> leased = new ArrayList<>();
+
+	private static final List<ServiceInstance> textbook = new ArrayList<>();
+
+	@BeforeAll
+	static void startInstances() {
+		for (int i = 0; i < 2; i++) {
+			leased.add(ServiceInstance.start(List.of(ProfileLoads.class)));
+			textbook.add(ServiceInstance.start(List.of(ProfileLoads.class, TextbookCache.class),
+					"profiles.cache.key-prefix=textbook:"));
+		}
+	}
+
+	@AfterAll
+	static void stopInstances() {
+		leased.forEach(ServiceInstance::close);
+		textbook.forEach(ServiceInstance::close);
+	}
+
+	@AfterEach
+	void noSlowQueries() {
+		leased.forEach((instance) -> loads(instance).delayEveryLoadBy(Duration.ZERO));
+		textbook.forEach((instance) -> loads(instance).delayEveryLoadBy(Duration.ZERO));
+	}
+
+	@Test
+	void concurrentMissesOnTwoInstancesLoadTheKeyOnce() throws Exception {
+		long id = createProfile(leased.get(0));
+		leased.forEach((instance) -> loads(instance).delayEveryLoadBy(Duration.ofMillis(200)));
+
+		List<Http.Result> results = getAtOnce(id, leased);
+
+		assertThat(results).allSatisfy((result) -> {
+			assertThat(result.status()).isEqualTo(200);
+			assertThat(result.version()).isEqualTo(1);
+		});
+		int loads = loadsOf(id, leased);
+		logger.info("MEASURED stampede: " + REQUESTS + " concurrent misses on 2 instances, leases: " + loads
+				+ " database load(s); slowest answer " + slowestMillis(results) + " ms");
+		assertThat(loads).as("database loads of the hot key").isEqualTo(1);
+		assertThat(leased.stream().mapToDouble((instance) -> leaseWaits(instance, "hit")).sum())
+			.as("requests that waited for the fill and then read it from Redis")
+			.isPositive();
+	}
+
+	@Test
+	void textbookConcurrentMissesLoadTheKeyOncePerRequest() throws Exception {
+		long id = createProfile(textbook.get(0));
+		textbook.forEach((instance) -> loads(instance).delayEveryLoadBy(Duration.ofMillis(200)));
+
+		List<Http.Result> results = getAtOnce(id, textbook);
+
+		// Not asserted: with that many loads at once the connection pools may run dry
+		// (503).
+		long failed = results.stream().filter(Http.Result::failed).count();
+		int loads = loadsOf(id, textbook);
+		logger.info("MEASURED stampede: " + REQUESTS + " concurrent misses on 2 instances, textbook: " + loads
+				+ " database load(s), " + failed + " failed; slowest answer " + slowestMillis(results) + " ms");
+		assertThat(loads).as("textbook database loads of the hot key").isGreaterThan(10);
+	}
+
+	@Test
+	void whenTheFillingInstanceDiesMidLoadTheOthersProceedAfterABoundedWait() throws Exception {
+		ServiceInstance holder = leased.get(0);
+		ServiceInstance other = leased.get(1);
+		long id = createProfile(holder);
+		// The holder takes the lease, reads the row and freezes: its lease is never
+		// released, as when its process dies.
+		ProfileLoads.Pause frozen = loads(holder).pauseNextLoadOf(id);
+		ExecutorService executor = Executors.newSingleThreadExecutor();
+		Future<Http.Result> holderRead = executor.submit(() -> http.get(holder.url("/users/" + id)));
+		try {
+			frozen.awaitLoaded();
+
+			List<Http.Result> results = getAtOnce(id, List.of(other));
+
+			assertThat(results).allSatisfy((result) -> {
+				assertThat(result.status()).isEqualTo(200);
+				assertThat(result.version()).isEqualTo(1);
+			});
+			long slowest = slowestMillis(results);
+			logger.info("MEASURED dead fill holder: " + REQUESTS + " requests on the other instance all 200, "
+					+ "slowest " + slowest + " ms (lease 2 s), database loads there: " + loads(other).loadsOf(id));
+			assertThat(slowest).as("longest wait (ms)").isLessThan(4_500);
+			assertThat(loads(other).loadsOf(id)).as("loads after the lease expired").isEqualTo(1);
+		}
+		finally {
+			frozen.release();
+			assertThat(holderRead.get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
+			executor.shutdown();
+		}
+	}
+
+	/** Sends {@link #REQUESTS} GETs for {@code id} at once, spread over the instances. */
+	private static List<Http.Result> getAtOnce(long id, List<ServiceInstance> instances) throws Exception {
+		ExecutorService executor = Executors.newFixedThreadPool(REQUESTS);
+		try {
+			CountDownLatch start = new CountDownLatch(1);
+			List<Future<Http.Result>> futures = new ArrayList<>();
+			for (int i = 0; i < REQUESTS; i++) {
+				ServiceInstance instance = instances.get(i % instances.size());
+				futures.add(executor.submit(() -> {
+					start.await();
+					return http.get(instance.url("/users/" + id));
+				}));
+			}
+			start.countDown();
+			List<Http.Result> results = new ArrayList<>();
+			for (Future<Http.Result> future : futures) {
+				results.add(future.get(30, TimeUnit.SECONDS));
+			}
+			return results;
+		}
+		finally {
+			executor.shutdownNow();
+		}
+	}
+
+	private static long createProfile(ServiceInstance instance) {
+		String username = "hot" + System.nanoTime();
+		Http.Result created = http.post(instance.url("/users"), Http.profileJson(username, "Hot"));
+		assertThat(created.status()).isEqualTo(201);
+		return created.id();
+	}
+
+	private static int loadsOf(long id, List<ServiceInstance> instances) {
+		return instances.stream().mapToInt((instance) -> loads(instance).loadsOf(id)).sum();
+	}
+
+	private static ProfileLoads loads(ServiceInstance instance) {
+		return instance.bean(ProfileLoads.class);
+	}
+
+	private static double leaseWaits(ServiceInstance instance, String result) {
+		Counter counter = instance.bean(MeterRegistry.class)
+			.find("cache.lease.waits")
+			.tag("cache", CacheNames.USERS)
+			.tag("result", result)
+			.counter();
+		return (counter != null) ? counter.count() : 0;
+	}
+
+	private static long slowestMillis(List<Http.Result> results) {
+		return results.stream().mapToLong(Http.Result::nanos).max().orElseThrow() / 1_000_000;
+	}
+
+}
