@@ -1,5 +1,6 @@
 package dev.userprofiles.web;
 
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 
@@ -119,11 +120,31 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
 	@ExceptionHandler(Exception.class)
 	ResponseEntity<ProblemDetail> handleUnexpected(Exception ex) {
+		if (lostDatabaseConnection(ex)) {
+			return handleDatabaseUnavailable(ex);
+		}
 		logger.error("Unexpected failure", ex);
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
 				"An unexpected error occurred");
 		ProblemResponses.ensureType(problem);
 		return ResponseEntity.internalServerError().body(problem);
+	}
+
+	/**
+	 * Whether a connection to the database broke. A connection that dies mid-transaction
+	 * makes the rollback fail too, and Spring then throws that rollback failure (a
+	 * generic {@code JpaSystemException}) instead of the connection error; its cause
+	 * chain still holds a {@code SQLException} of SQLState class 08, "connection
+	 * exception".
+	 */
+	private static boolean lostDatabaseConnection(Throwable ex) {
+		Throwable cause = ex;
+		for (int depth = 0; cause != null && depth < 32; depth++, cause = cause.getCause()) {
+			if (cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	private @Nullable ResponseEntity<Object> respond(Exception ex, ProblemDetail problem, HttpHeaders headers,
