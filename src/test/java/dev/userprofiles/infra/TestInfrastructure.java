@@ -64,6 +64,21 @@ public interface TestInfrastructure {
 		new RedisClusterHealth(redisNodes()).awaitHealthy();
 	}
 
+	/**
+	 * Stops Postgres (a clean, fast shutdown) so that connections to {@link #jdbcUrl()}
+	 * are refused; open connections are closed by the server. Does nothing if it is
+	 * already stopped.
+	 */
+	void stopDatabase();
+
+	/**
+	 * Starts Postgres again on the same address (so {@link #jdbcUrl()} and every
+	 * connection pool using it stay valid) with the same data, waiting until it accepts
+	 * connections. Does nothing but wait if it is running.
+	 * @throws IllegalStateException when it cannot come back on the same address
+	 */
+	void startDatabase();
+
 	/** Stops everything this infrastructure started. */
 	void close();
 
