@@ -22,7 +22,7 @@ WAIT_SECONDS="${PODMAN_SERVICE_WAIT:-30}"
 # netavark + aardvark-dns are only Recommends of podman's dependencies; without
 # them (with --no-install-recommends) podman falls back to CNI without the
 # dnsname plugin, and containers on a user network cannot resolve each other.
-PACKAGES=(podman runc uidmap fuse-overlayfs slirp4netns catatonit netavark aardvark-dns debootstrap docker-compose)
+PACKAGES=(podman runc uidmap fuse-overlayfs slirp4netns catatonit netavark aardvark-dns iptables debootstrap docker-compose)
 
 log() { printf '[provision-podman] %s\n' "$*"; }
 die() { printf '[provision-podman] ERROR: %s\n' "$*" >&2; exit 1; }

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.hibernate.TransactionException;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.exc.InvalidFormatException;
@@ -133,13 +134,16 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 	/**
 	 * Whether a connection to the database broke. A connection that dies mid-transaction
 	 * makes the rollback fail too, and Spring then throws that rollback failure (a
-	 * generic {@code JpaSystemException}) instead of the connection error; its cause
-	 * chain still holds a {@code SQLException} of SQLState class 08, "connection
-	 * exception".
+	 * generic {@code JpaSystemException} around Hibernate's {@code TransactionException}
+	 * and Hikari's state-less "Connection is closed") instead of the connection error.
+	 * SQLState class 08 is "connection exception".
 	 */
 	private static boolean lostDatabaseConnection(Throwable ex) {
 		Throwable cause = ex;
 		for (int depth = 0; cause != null && depth < 32; depth++, cause = cause.getCause()) {
+			if (cause instanceof TransactionException) {
+				return true;
+			}
 			if (cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
 				return true;
 			}
