@@ -60,7 +60,7 @@ final class RedisClusterHealth {
 			try (StatefulRedisConnection<String, String> connection = client.connect(uri)) {
 				RedisCommands<String, String> commands = connection.sync();
 				if (!commands.clusterInfo().contains("cluster_state:ok")) {
-					problems.add(node + " cluster_state not ok");
+					problems.add(node + " cluster_state not ok; its view:\n" + commands.clusterNodes());
 				}
 				String replication = commands.info("replication");
 				if (replication.contains("role:master")) {

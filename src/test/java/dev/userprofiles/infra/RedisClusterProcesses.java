@@ -129,13 +129,16 @@ final class RedisClusterProcesses {
 
 	/**
 	 * A cluster node on 127.0.0.1 that keeps its identity in {@code dir} and nothing else
-	 * on disk: a cache needs no persistence.
+	 * on disk: a cache needs no persistence. Replicas load a full resync straight from
+	 * the socket: written to disk as {@code dump.rdb}, it was loaded again when the node
+	 * restarted, and the old keys of slots the node no longer served put those slots in
+	 * "importing" state and left the cluster failed after a later failover.
 	 */
 	static List<String> redisServerCommand(int port, String dir) {
 		return List.of("redis-server", "--port", String.valueOf(port), "--bind", HOST, "--protected-mode", "no",
 				"--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
 				"--cluster-node-timeout", String.valueOf(CLUSTER_NODE_TIMEOUT_MILLIS), "--dir", dir, "--save", "",
-				"--appendonly", "no");
+				"--appendonly", "no", "--repl-diskless-load", "swapdb");
 	}
 
 	/** Forms 3 masters with one replica each from six nodes on 127.0.0.1. */
