@@ -62,7 +62,8 @@ class OperationsTests {
 
 		String scrape = get("/actuator/prometheus").body();
 
-		assertThat(scrape).contains("cache_gets_total{cache=\"users\"", "cache_puts_total{cache=\"users\"");
+		assertThat(scrape).contains("cache_gets_total{cache=\"users\"", "cache_puts_total{cache=\"users\"",
+				"cache_breaker_state{state=\"closed\"}", "cache_breaker_state{state=\"open\"}");
 	}
 
 	@Test

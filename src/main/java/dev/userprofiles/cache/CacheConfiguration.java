@@ -176,7 +176,7 @@ class CacheConfiguration implements CachingConfigurer {
 		return RedisCacheConfiguration.defaultCacheConfig()
 			.entryTtl(new JitteredTtl(spec.ttl(), this.properties.ttlJitter()))
 			.computePrefixWith((cacheName) -> keyPrefix + cacheName + "::")
-			// Lets "absent" reach the writer as a value, which it never stores.
+			// Lets "absent" reach the writer as a value, which stores it briefly.
 			.serializeValuesWith(SerializationPair.fromSerializer(valueSerializer(spec.format())));
 	}
 

@@ -50,7 +50,8 @@ import org.springframework.data.redis.serializer.RedisSerializer;
  * statistics are those of Spring Data Redis's own writer.
  * <p>
  * Use it with {@code @Cacheable(sync = true)}: that is the call that carries the loader.
- * Time-to-idle is not supported.
+ * An absent value ({@code null}) is stored for one lease period only. Time-to-idle is not
+ * supported.
  */
 final class LeaseCacheWriter implements RedisCacheWriter {
 
@@ -229,12 +230,9 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 			release(leaseKey, token);
 			throw ex;
 		}
-		if (Arrays.equals(value, NULL_VALUE)) {
-			// Nothing to cache for an absent entry; the waiters may load it themselves.
-			release(leaseKey, token);
-			return value;
-		}
-		fill(name, key, leaseKey, token, value, ttl);
+		// "Absent" lives one lease period only: a burst of requests for a missing key
+		// loads it once, and a creation that does not invalidate is seen soon anyway.
+		fill(name, key, leaseKey, token, value, Arrays.equals(value, NULL_VALUE) ? this.leaseTtl : ttl);
 		return value;
 	}
 

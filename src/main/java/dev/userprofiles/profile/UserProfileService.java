@@ -51,6 +51,8 @@ class UserProfileService {
 		return ProfilePage.of(this.repository.findAll(request).map(UserProfileEntity::toProfile));
 	}
 
+	// A read of this id just before it existed may have cached "absent" briefly.
+	@CacheEvict(cacheNames = CacheNames.USERS, key = "#result.id")
 	@Transactional
 	public UserProfile createProfile(ProfileRequest request) {
 		requireUnique(request, NO_PROFILE);

@@ -83,6 +83,18 @@ class StampedeTests {
 	}
 
 	@Test
+	void concurrentReadsOfAMissingProfileLoadItOnce() throws Exception {
+		long id = createProfile(leased.get(0));
+		assertThat(http.delete(leased.get(0).url("/users/" + id)).status()).isEqualTo(204);
+		leased.forEach((instance) -> loads(instance).delayEveryLoadBy(Duration.ofMillis(200)));
+
+		List<Http.Result> results = getAtOnce(id, leased);
+
+		assertThat(results).allSatisfy((result) -> assertThat(result.status()).isEqualTo(404));
+		assertThat(loadsOf(id, leased)).as("database loads of the missing profile").isEqualTo(1);
+	}
+
+	@Test
 	void textbookConcurrentMissesLoadTheKeyOncePerRequest() throws Exception {
 		long id = createProfile(textbook.get(0));
 		textbook.forEach((instance) -> loads(instance).delayEveryLoadBy(Duration.ofMillis(200)));

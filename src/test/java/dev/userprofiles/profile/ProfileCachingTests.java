@@ -21,6 +21,7 @@ import tools.jackson.databind.JsonNode;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,6 +39,9 @@ class ProfileCachingTests {
 
 	@Autowired
 	EntityManagerFactory entityManagerFactory;
+
+	@Autowired
+	JdbcTemplate jdbc;
 
 	@Autowired
 	MeterRegistry meters;
@@ -126,6 +130,22 @@ class ProfileCachingTests {
 		long id = this.api.createProfile().get("id").asLong();
 
 		assertThat(this.redis.exists(RedisKeys.cacheKey(CacheNames.USERS, id))).isFalse();
+	}
+
+	@Test
+	void absentProfileIsCachedForOneLeasePeriodAndCreationInvalidatesIt() {
+		long next = this.jdbc.queryForObject(
+				"select coalesce(last_value, 0) + 1 from pg_sequences"
+						+ " where schemaname || '.' || sequencename = pg_get_serial_sequence('user_profiles', 'id')",
+				Long.class);
+		String key = RedisKeys.cacheKey(CacheNames.USERS, next);
+
+		assertThat(this.api.get("/users/" + next).status()).isEqualTo(404);
+		assertThat(this.redis.ttl(key)).as("absent entry TTL").isBetween(Duration.ofMillis(1), Duration.ofSeconds(2));
+		long created = this.api.createProfile().get("id").asLong();
+
+		assertThat(created).as("the id read before it existed").isEqualTo(next);
+		assertThat(this.api.get("/users/" + next).status()).isEqualTo(200);
 	}
 
 	@Test
