@@ -125,7 +125,7 @@ class RedisFailureUnderLoadTests {
 				// Detection: the breaker opens after a few failed calls.
 				sleep(Duration.ofMillis(1500));
 				load.startMeasuring();
-				sleep(Duration.ofSeconds(4));
+				sleep(Duration.ofSeconds(6));
 				assertThat(breakerState(cached)).isEqualTo("open");
 				outage = load.stop();
 			}

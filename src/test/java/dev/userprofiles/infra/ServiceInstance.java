@@ -33,20 +33,21 @@ public final class ServiceInstance implements AutoCloseable {
 	 * Starts an instance.
 	 * @param extraSources further bean sources (plain classes with {@code @Bean} methods,
 	 * or beans such as a {@code BeanPostProcessor}); never component-scanned
-	 * @param properties extra {@code key=value} properties
+	 * @param properties extra {@code key=value} properties; they override application.yml
 	 */
 	public static ServiceInstance start(List<Class<?>> extraSources, String... properties) {
 		List<Class<?>> sources = new ArrayList<>(List.of(InfrastructureConfiguration.class));
 		sources.addAll(extraSources);
-		List<String> allProperties = new ArrayList<>(List.of("server.port=0", "spring.main.banner-mode=off"));
-		allProperties.addAll(List.of(properties));
+		// As command-line arguments: SpringApplicationBuilder.properties() would only set
+		// defaults, which application.yml overrides.
+		List<String> arguments = new ArrayList<>(List.of("--server.port=0", "--spring.main.banner-mode=off"));
+		List.of(properties).forEach((property) -> arguments.add("--" + property));
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(UserProfileServiceApplication.class)
 			.sources(sources.toArray(Class<?>[]::new))
 			// As in @SpringBootTest: test configurations are imported, never scanned.
 			.initializers((applicationContext) -> applicationContext.getBeanFactory()
 				.registerSingleton(ExcludeTestConfigurations.class.getName(), new ExcludeTestConfigurations()))
-			.properties(allProperties.toArray(String[]::new))
-			.run();
+			.run(arguments.toArray(String[]::new));
 		return new ServiceInstance(context);
 	}
 
