@@ -1,70 +1,22 @@
 package dev.userprofiles;
 
-import java.sql.Timestamp;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
-
+import dev.userprofiles.demo.DemoProfiles;
 import dev.userprofiles.infra.InfrastructureConfiguration;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 
-import org.springframework.boot.ApplicationArguments;
-import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.test.context.TestConfiguration;
-import org.springframework.context.annotation.Bean;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * Runs the service locally ({@code ./mvnw spring-boot:test-run}) against a Redis Cluster
- * and Postgres that the test infrastructure starts, with 10,000 demo profiles. Seeding
- * lives here, never in production code.
+ * and Postgres that the test infrastructure starts, with the {@code demo} profile on, so
+ * that 10,000 demo profiles are seeded.
  */
 public class TestUserProfileServiceApplication {
 
 	public static void main(String[] args) {
 		SpringApplication.from(UserProfileServiceApplication::main)
-			.with(InfrastructureConfiguration.class, DemoProfiles.class)
+			.with(InfrastructureConfiguration.class)
+			.withAdditionalProfiles(DemoProfiles.PROFILE)
 			.run(args);
-	}
-
-	/**
-	 * Inserts profiles 1..10000 into an empty database, deterministically.
-	 */
-	@TestConfiguration(proxyBeanMethods = false)
-	static class DemoProfiles {
-
-		static final int COUNT = 10_000;
-
-		private static final Log logger = LogFactory.getLog(DemoProfiles.class);
-
-		@Bean
-		ApplicationRunner seedDemoProfiles(JdbcTemplate jdbc) {
-			return (ApplicationArguments arguments) -> {
-				Long existing = jdbc.queryForObject("select count(*) from user_profiles", Long.class);
-				if (existing != null && existing > 0) {
-					logger.info("Database already holds " + existing + " profiles; not seeding");
-					return;
-				}
-				Timestamp created = Timestamp
-					.from(Instant.parse("2026-01-01T00:00:00Z").truncatedTo(ChronoUnit.MICROS));
-				List<Object[]> rows = new ArrayList<>(COUNT);
-				for (int id = 1; id <= COUNT; id++) {
-					rows.add(new Object[] { id, "user" + id, "user" + id + "@example.com", "Demo User " + id,
-							"Demo profile number " + id, "https://avatars.example.com/" + id + ".png",
-							(id % 2 == 0) ? "en-GB" : "fr-FR", created, created });
-				}
-				jdbc.batchUpdate("insert into user_profiles (id, username, email, display_name, bio, avatar_url, "
-						+ "locale, created_at, updated_at, version) overriding system value "
-						+ "values (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)", rows);
-				// Identity values continue after the seeded ids.
-				jdbc.execute("select setval(pg_get_serial_sequence('user_profiles', 'id'), " + COUNT + ")");
-				logger.info("Seeded " + COUNT + " demo profiles (ids 1.." + COUNT + ")");
-			};
-		}
-
 	}
 
 }
