@@ -7,6 +7,8 @@
 #   localhost/debian:trixie                      debootstrap --variant=minbase + podman import
 #   docker.io/library/redis:8     (+ redis:8)     .ci/images/redis/Containerfile
 #   docker.io/library/postgres:17 (+ postgres:17) .ci/images/postgres/Containerfile
+#   docker.io/library/eclipse-temurin:25-jre      .ci/images/temurin-jre/Containerfile
+#     (+ eclipse-temurin:25-jre)                  (Java 25 JRE for the app's Dockerfile)
 #
 # Needs rootful podman + debootstrap (.ci/provision-podman.sh).
 # Env: FORCE=1 rebuilds everything; DEBIAN_MIRROR overrides the mirror that is
@@ -231,6 +233,7 @@ build_image() {
 build_base
 build_image redis docker.io/library/redis:8 redis:8
 build_image postgres docker.io/library/postgres:17 postgres:17
+build_image temurin-jre docker.io/library/eclipse-temurin:25-jre eclipse-temurin:25-jre
 
 log "summary:"
 for s in "${SUMMARY[@]}"; do log "  $s"; done
