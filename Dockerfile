@@ -5,6 +5,8 @@
 # Stage 1: split the Boot jar into layers that change at different rates, so a code change
 # rebuilds (and pushes, and pulls) only the small application layer.
 FROM eclipse-temurin:25-jre AS layers
+# Lets CI remove this stage's images after a build (they hold the jar twice).
+LABEL dev.userprofiles.build-stage=layers
 WORKDIR /build
 COPY target/user-profile-service-*.jar application.jar
 RUN java -Djarmode=tools -jar application.jar extract --layers --destination extracted

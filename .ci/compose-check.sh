@@ -120,11 +120,14 @@ timeout 600 "${DC[@]}" build app >"$work"/build.log 2>&1 ||
 TIMINGS+=("app image build: $(since "$t") s")
 new_image=$(podman image inspect --format '{{.Id}}' "$image")
 log "app image ${new_image:0:12}: $(podman image inspect --format '{{.Size}}' "$image" | numfmt --to=si)"
-# The image this build replaced, unless something still uses or names it.
+# The image this build replaced, unless something still uses or names it, and the
+# untagged images of the Dockerfile's extraction stage (about 150 MB per jar otherwise
+# left behind on every CI run; a later build reuses the runtime layers all the same).
 if [ -n "$old_image" ] && [ "$old_image" != "$new_image" ] &&
   [ -z "$(podman image inspect --format '{{join .RepoTags ""}}' "$old_image" 2>/dev/null)" ]; then
   podman rmi "$old_image" >/dev/null 2>&1 || true
 fi
+podman image prune -f --filter label=dev.userprofiles.build-stage=layers >/dev/null 2>&1 || true
 
 failing=""
 t_up=$(date +%s.%N)
