@@ -59,9 +59,8 @@ class ConsistencyCheckerTests {
 	@BeforeAll
 	static void startInstances() {
 		for (int i = 0; i < 2; i++) {
-			leased.add(ServiceInstance.start(List.of(ProfileLoads.class)));
-			textbook.add(ServiceInstance.start(List.of(ProfileLoads.class, TextbookCache.class),
-					"profiles.cache.key-prefix=textbook:"));
+			leased.add(CacheConfigurations.leased());
+			textbook.add(CacheConfigurations.textbook());
 		}
 		for (ServiceInstance instance : leased) {
 			instance.bean(ProfileLoads.class).delayEveryLoadAtRandomBy(Duration.ofMillis(3));

@@ -44,20 +44,13 @@ class HotKeyExpiryTests {
 	@BeforeAll
 	static void startInstances() {
 		String[] oneSecond = { "profiles.cache.caches.users.ttl=1s", "profiles.cache.ttl-jitter=0" };
-		leased = ServiceInstance.start(List.of(ProfileLoads.class), oneSecond);
-		textbook = ServiceInstance.start(List.of(ProfileLoads.class, TextbookCache.class),
-				"profiles.cache.caches.users.ttl=1s", "profiles.cache.ttl-jitter=0",
-				"profiles.cache.key-prefix=textbook:");
+		leased = CacheConfigurations.leased(oneSecond);
+		textbook = CacheConfigurations.textbook(oneSecond);
 	}
 
 	@AfterAll
 	static void stopInstances() {
-		if (leased != null) {
-			leased.close();
-		}
-		if (textbook != null) {
-			textbook.close();
-		}
+		ServiceInstance.closeAll(leased, textbook);
 	}
 
 	@Test

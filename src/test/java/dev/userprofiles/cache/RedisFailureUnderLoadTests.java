@@ -53,18 +53,13 @@ class RedisFailureUnderLoadTests {
 
 	@BeforeAll
 	static void startInstances() {
-		cached = ServiceInstance.start(List.of(ProfileLoads.class));
-		uncached = ServiceInstance.start(List.of(ProfileLoads.class), "spring.cache.type=none");
+		cached = CacheConfigurations.leased();
+		uncached = CacheConfigurations.leased("spring.cache.type=none");
 	}
 
 	@AfterAll
 	static void stopInstances() {
-		if (cached != null) {
-			cached.close();
-		}
-		if (uncached != null) {
-			uncached.close();
-		}
+		ServiceInstance.closeAll(cached, uncached);
 	}
 
 	@Test

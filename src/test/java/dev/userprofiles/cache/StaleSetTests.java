@@ -1,7 +1,6 @@
 package dev.userprofiles.cache;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -37,19 +36,13 @@ class StaleSetTests {
 
 	@BeforeAll
 	static void startInstances() {
-		leased = ServiceInstance.start(List.of(ProfileLoads.class));
-		textbook = ServiceInstance.start(List.of(ProfileLoads.class, TextbookCache.class),
-				"profiles.cache.key-prefix=textbook:");
+		leased = CacheConfigurations.leased();
+		textbook = CacheConfigurations.textbook();
 	}
 
 	@AfterAll
 	static void stopInstances() {
-		if (leased != null) {
-			leased.close();
-		}
-		if (textbook != null) {
-			textbook.close();
-		}
+		ServiceInstance.closeAll(leased, textbook);
 	}
 
 	@Test
@@ -157,7 +150,7 @@ class StaleSetTests {
 
 	/** The version the instance's cache holds for the profile; 0 when none. */
 	private static long cachedVersion(ServiceInstance instance, long id) throws Exception {
-		String prefix = (instance == textbook) ? "textbook:" : "profiles:";
+		String prefix = (instance == textbook) ? CacheConfigurations.TEXTBOOK_KEY_PREFIX : "profiles:";
 		byte[] bytes = new RedisKeys(instance.bean(RedisConnectionFactory.class))
 			.get(prefix + CacheNames.USERS + "::" + id);
 		return (bytes != null) ? CachedUserProfile.parseFrom(bytes).getVersion() : 0;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.userprofiles.UserProfileServiceApplication;
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.TypeExcludeFilter;
@@ -66,6 +67,17 @@ public final class ServiceInstance implements AutoCloseable {
 	@Override
 	public void close() {
 		this.context.close();
+	}
+
+	/**
+	 * Closes the instances that were started; a test whose setup failed may have none.
+	 */
+	public static void closeAll(@Nullable ServiceInstance... instances) {
+		for (ServiceInstance instance : instances) {
+			if (instance != null) {
+				instance.close();
+			}
+		}
 	}
 
 	/** Keeps component scanning away from {@code @TestConfiguration} classes. */

@@ -1,0 +1,32 @@
+package dev.userprofiles.cache;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.userprofiles.infra.ProfileLoads;
+import dev.userprofiles.infra.ServiceInstance;
+
+/**
+ * Instances of the two configurations the concurrency tests compare, each with a
+ * {@link ProfileLoads} probe: the service as shipped (leases), and textbook cache-aside
+ * ({@link TextbookCache}) under a key prefix of its own, so the two never read each
+ * other's entries.
+ */
+final class CacheConfigurations {
+
+	static final String TEXTBOOK_KEY_PREFIX = "textbook:";
+
+	private CacheConfigurations() {
+	}
+
+	static ServiceInstance leased(String... properties) {
+		return ServiceInstance.start(List.of(ProfileLoads.class), properties);
+	}
+
+	static ServiceInstance textbook(String... properties) {
+		List<String> all = new ArrayList<>(List.of(properties));
+		all.add("profiles.cache.key-prefix=" + TEXTBOOK_KEY_PREFIX);
+		return ServiceInstance.start(List.of(ProfileLoads.class, TextbookCache.class), all.toArray(String[]::new));
+	}
+
+}
