@@ -5,6 +5,8 @@ import java.util.List;
 
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.ServiceInstance;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Instances of the two configurations the concurrency tests compare, each with a
@@ -21,6 +23,19 @@ final class CacheConfigurations {
 
 	static ServiceInstance leased(String... properties) {
 		return ServiceInstance.start(List.of(ProfileLoads.class), properties);
+	}
+
+	/**
+	 * What a counter of the {@code users} cache with the given {@code result} tag counted
+	 * on an instance; 0 before its first increment.
+	 */
+	static double usersCount(ServiceInstance instance, String meter, String result) {
+		Counter counter = instance.bean(MeterRegistry.class)
+			.find(meter)
+			.tag("cache", CacheNames.USERS)
+			.tag("result", result)
+			.counter();
+		return (counter != null) ? counter.count() : 0;
 	}
 
 	static ServiceInstance textbook(String... properties) {

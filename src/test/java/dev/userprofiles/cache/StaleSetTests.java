@@ -10,7 +10,6 @@ import dev.userprofiles.infra.Http;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceInstance;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -157,12 +156,7 @@ class StaleSetTests {
 	}
 
 	private static double fills(ServiceInstance instance, String result) {
-		var counter = instance.bean(MeterRegistry.class)
-			.find("cache.fills")
-			.tag("cache", CacheNames.USERS)
-			.tag("result", result)
-			.counter();
-		return (counter != null) ? counter.count() : 0;
+		return CacheConfigurations.usersCount(instance, "cache.fills", result);
 	}
 
 	private static void sleep(Duration duration) {

@@ -12,8 +12,6 @@ import java.util.concurrent.TimeUnit;
 import dev.userprofiles.infra.Http;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.ServiceInstance;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -182,12 +180,7 @@ class StampedeTests {
 	}
 
 	private static double leaseWaits(ServiceInstance instance, String result) {
-		Counter counter = instance.bean(MeterRegistry.class)
-			.find("cache.lease.waits")
-			.tag("cache", CacheNames.USERS)
-			.tag("result", result)
-			.counter();
-		return (counter != null) ? counter.count() : 0;
+		return CacheConfigurations.usersCount(instance, "cache.lease.waits", result);
 	}
 
 	private static long slowestMillis(List<Http.Result> results) {
