@@ -1,5 +1,7 @@
 package dev.userprofiles.profile;
 
+import java.io.Serial;
+import java.io.Serializable;
 import java.time.Instant;
 
 import org.jspecify.annotations.Nullable;
@@ -21,6 +23,12 @@ import org.jspecify.annotations.Nullable;
  * @param version increases by one on every change
  */
 public record UserProfile(long id, String username, String email, String displayName, @Nullable String bio,
-		@Nullable String avatarUrl, @Nullable String locale, Instant createdAt, Instant updatedAt, long version) {
+		@Nullable String avatarUrl, @Nullable String locale, Instant createdAt, Instant updatedAt,
+		long version) implements Serializable {
+
+	// JDK serialization is what Boot's default Redis cache stores, the textbook baseline
+	// of the serializer benchmarks; our own caches store protobuf or JSON.
+	@Serial
+	private static final long serialVersionUID = 1L;
 
 }
