@@ -1,0 +1,30 @@
+package dev.userprofiles.cache;
+
+import java.util.List;
+
+import dev.userprofiles.cache.SerializerBenchmarks.Measurement;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+/**
+ * The serializer benchmarks run under JMH and report every format and operation; which
+ * format wins is for the benchmark to say, not for a test to assume.
+ */
+class SerializerBenchmarksTests {
+
+	@Test
+	void quickRunMeasuresEveryFormatAndOperation() {
+		List<Measurement> measurements = SerializerBenchmarks.run(true);
+
+		assertThat(measurements).extracting(Measurement::format, Measurement::operation)
+			.containsExactly(tuple("protobuf", "encode"), tuple("protobuf", "decode"), tuple("json", "encode"),
+					tuple("json", "decode"), tuple("jdk", "encode"), tuple("jdk", "decode"));
+		assertThat(measurements).allSatisfy((measurement) -> {
+			assertThat(measurement.nsPerOp()).isPositive();
+			assertThat(measurement.bytes()).isPositive();
+		});
+	}
+
+}
