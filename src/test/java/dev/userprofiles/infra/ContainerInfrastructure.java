@@ -63,8 +63,10 @@ final class ContainerInfrastructure implements TestInfrastructure {
 					+ "TESTCONTAINERS_HOST_OVERRIDE=localhost), or run with -Dinfra=local");
 		}
 		int postgresPort = PostgresPort.chooseFree();
-		PostgreSQLContainer postgres = new PostgreSQLContainer(DockerImageName.parse("postgres:17")).withLabel(LABEL,
-				"postgres");
+		PostgreSQLContainer postgres = new PostgreSQLContainer(DockerImageName.parse("postgres:17"))
+			.withLabel(LABEL, "postgres")
+			// SQL statements per request, counted by the benchmark.
+			.withCommand("postgres", "-c", "fsync=off", "-c", "shared_preload_libraries=pg_stat_statements");
 		postgres.setPortBindings(List.of(postgresPort + ":" + PostgreSQLContainer.POSTGRESQL_PORT));
 		int[] ports = RedisClusterProcesses.freePortRange(REDIS_NODES);
 		List<GenericContainer<?>> redis = new ArrayList<>();

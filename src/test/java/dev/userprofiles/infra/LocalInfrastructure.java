@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import io.lettuce.core.internal.HostAndPort;
@@ -83,6 +84,8 @@ final class LocalInfrastructure implements TestInfrastructure {
 			.setCleanDataDirectory(false)
 			.setPort(port)
 			.setPGStartupWait(POSTGRES_STARTUP_WAIT)
+			// SQL statements per request, counted by the benchmark.
+			.setServerConfig("shared_preload_libraries", "pg_stat_statements")
 			.setRegisterShutdownHook(false)
 			.start();
 	}
@@ -146,6 +149,20 @@ final class LocalInfrastructure implements TestInfrastructure {
 			}
 		}
 		PostgresPort.awaitAccepting(this.jdbcUrl, username(), password(), POSTGRES_STARTUP_WAIT);
+	}
+
+	@Override
+	public List<ProcessHandle> serverProcesses() {
+		List<ProcessHandle> processes = new ArrayList<>(this.redis.processes());
+		try {
+			// The first line of postmaster.pid is the postmaster's pid.
+			String pid = Files.readAllLines(this.postgresData.resolve("postmaster.pid")).get(0).trim();
+			ProcessHandle.of(Long.parseLong(pid)).ifPresent(processes::add);
+		}
+		catch (IOException | RuntimeException ex) {
+			// stopped: nothing to account for
+		}
+		return processes;
 	}
 
 	@Override

@@ -73,6 +73,16 @@ final class RedisClusterProcesses {
 		return addresses(this.ports);
 	}
 
+	synchronized List<ProcessHandle> processes() {
+		List<ProcessHandle> running = new ArrayList<>();
+		for (Process process : this.processes) {
+			if (process != null) {
+				running.add(process.toHandle());
+			}
+		}
+		return running;
+	}
+
 	static List<HostAndPort> addresses(int[] ports) {
 		List<HostAndPort> nodes = new ArrayList<>();
 		for (int port : ports) {

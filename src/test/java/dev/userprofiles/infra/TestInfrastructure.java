@@ -79,6 +79,15 @@ public interface TestInfrastructure {
 	 */
 	void startDatabase();
 
+	/**
+	 * The Redis and Postgres server processes on this host (Postgres: its postmaster,
+	 * whose children are the backends), for CPU accounting; empty when they run in
+	 * containers.
+	 */
+	default List<ProcessHandle> serverProcesses() {
+		return List.of();
+	}
+
 	/** Stops everything this infrastructure started. */
 	void close();
 
