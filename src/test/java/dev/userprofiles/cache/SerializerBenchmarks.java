@@ -93,7 +93,7 @@ public class SerializerBenchmarks {
 	/**
 	 * Runs the benchmarks with JMH, printing its usual console output as it goes.
 	 * @param quick for a smoke test: in-process (forks 0), 1 warm-up and 1 measurement
-	 * iteration of ~100 ms; otherwise forks 1, 2 warm-up iterations of 1 s, 3 measurement
+	 * iteration of ~100 ms; otherwise forks 1, 1 warm-up iteration of 1 s, 3 measurement
 	 * iterations of 1 s
 	 * @return one measurement per format and operation, in the order protobuf, json, jdk
 	 * and encode before decode
@@ -113,7 +113,7 @@ public class SerializerBenchmarks {
 			// protobuf iterations spread over 10x (160 to 4,400 ns) on a 2-CPU machine.
 			options.forks(1)
 				.jvmArgsAppend("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch")
-				.warmupIterations(2)
+				.warmupIterations(1)
 				.warmupTime(TimeValue.seconds(1))
 				.measurementIterations(3)
 				.measurementTime(TimeValue.seconds(1));
@@ -131,26 +131,23 @@ public class SerializerBenchmarks {
 		}
 	}
 
-	/**
-	 * Runs the benchmarks and prints their measurements; {@code quick} as the first
-	 * argument runs the smoke-test settings.
-	 * @param args {@code quick} or nothing
-	 */
-	public static void main(String[] args) {
-		List<Measurement> measurements = run(args.length > 0 && args[0].equals("quick"));
-		System.out.printf("%n%-9s %-7s %12s %10s %6s%n", "format", "op", "ns/op", "error", "bytes");
-		for (Measurement m : measurements) {
-			System.out.printf("%-9s %-7s %12.1f %10.1f %6d%n", m.format(), m.operation(), m.nsPerOp(), m.errorNs(),
-					m.bytes());
-		}
-	}
-
 	private static Measurement measurement(RunResult result) {
 		String benchmark = result.getParams().getBenchmark();
 		String format = result.getParams().getParam("format");
 		Result<?> primary = result.getPrimaryResult();
 		return new Measurement(format, benchmark.substring(benchmark.lastIndexOf('.') + 1), primary.getScore(),
 				primary.getScoreError(), serializer(format).serialize(sampleProfile(42)).length);
+	}
+
+	/**
+	 * Encodes a profile as the service's cache stores it in {@code format}
+	 * ({@code protobuf}, {@code json} or {@code jdk}).
+	 * @param format the value format
+	 * @param profile the profile
+	 * @return the bytes
+	 */
+	public static byte[] encode(String format, UserProfile profile) {
+		return serializer(format).serialize(profile);
 	}
 
 	private static RedisSerializer<? super UserProfile> serializer(String format) {
