@@ -1,0 +1,759 @@
+package dev.userprofiles.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+import com.sun.management.OperatingSystemMXBean;
+import dev.userprofiles.bench.BenchProfiles.StatementCounts;
+import dev.userprofiles.bench.BenchResults.ConnectionScaling;
+import dev.userprofiles.bench.BenchResults.EntryMemory;
+import dev.userprofiles.bench.BenchResults.Machine;
+import dev.userprofiles.bench.BenchResults.ScenarioResult;
+import dev.userprofiles.bench.BenchResults.ServiceFootprint;
+import dev.userprofiles.bench.BenchResults.SizeScaling;
+import dev.userprofiles.bench.BenchResults.Stat;
+import dev.userprofiles.bench.BenchResults.Target;
+import dev.userprofiles.bench.textbook.BootDefaultCaching;
+import dev.userprofiles.cache.SerializerBenchmarks;
+import dev.userprofiles.infra.TestInfrastructure;
+import io.lettuce.core.internal.HostAndPort;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.util.FileSystemUtils;
+
+/**
+ * The performance benchmark: the service as shipped ("ours") against the same service
+ * without a cache, with Spring Boot's default Redis cache ("textbook"), and with an
+ * in-process map ("floor"), all started from the packaged jar on the same Redis Cluster
+ * and Postgres, which the test infrastructure starts. This JVM is the load generator;
+ * each service is a process of its own.
+ * <p>
+ * Repetitions are interleaved across the scenarios (ours, no cache, textbook, floor; then
+ * no cache, textbook, floor, ours; ...), so a machine that gets slower during the run
+ * slows every scenario alike, and every comparison is a ratio of medians from one run.
+ * <p>
+ * {@code ./bench/run.sh} builds the jar and runs {@link #command};
+ * {@code BenchmarkSmokeIT} runs {@link BenchSettings#smoke()} in {@code ./mvnw verify}.
+ */
+public final class Benchmark {
+
+	static final String OURS = "ours";
+
+	static final String NO_CACHE = "no cache";
+
+	static final String TEXTBOOK = "textbook";
+
+	static final String FLOOR = "floor";
+
+	static final String MIXED = "mixed";
+
+	/** The read-only scenarios, each a service process of its own. */
+	static final List<String> SCENARIOS = List.of(OURS, NO_CACHE, TEXTBOOK, FLOOR);
+
+	/** Heap of the k8s deployment: 75 % (MaxRAMPercentage) of its 768 MiB limit. */
+	private static final List<String> SERVICE_JVM_OPTIONS = List.of("-Xmx576m", "-XX:+ExitOnOutOfMemoryError");
+
+	/** Services' logs and the textbook classpath: not results, never committed. */
+	private static final Path WORK = Path.of("target", "bench");
+
+	/** The users cache's TTL in application.yml, and the default jitter on it. */
+	private static final Duration OURS_TTL = Duration.ofMinutes(5);
+
+	private static final double OURS_TTL_JITTER = 0.1;
+
+	private static final String[] PERCENTILES = { "p50", "p90", "p99", "p99.9" };
+
+	private static final double[] PERCENTILE_VALUES = { 50, 90, 99, 99.9 };
+
+	private final BenchSettings settings;
+
+	private final Path jar;
+
+	private final Path java;
+
+	private final Path output;
+
+	private final TestInfrastructure infrastructure;
+
+	private final BenchProfiles database;
+
+	private final BenchRedis redis;
+
+	private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
+
+	private final Map<String, Tally> tallies = new LinkedHashMap<>();
+
+	private boolean closed;
+
+	private Benchmark(BenchSettings settings, Path jar, Path java, Path output) {
+		this.settings = settings;
+		this.jar = jar;
+		this.java = java;
+		this.output = output;
+		this.infrastructure = TestInfrastructure.get();
+		this.database = new BenchProfiles(this.infrastructure.jdbcUrl(), this.infrastructure.username(),
+				this.infrastructure.password());
+		this.redis = new BenchRedis(this.infrastructure.redisNodes());
+	}
+
+	/**
+	 * {@code ./bench/run.sh [--smoke]} (through {@code bench/BenchmarkCommand.java}):
+	 * runs the benchmark, writes {@code results.json}, {@code results.md} and
+	 * {@code results.png}, and exits.
+	 */
+	public static void command(String[] args) throws IOException {
+		boolean smoke = List.of(args).contains("--smoke");
+		Path output = Path.of(System.getProperty("bench.output",
+				smoke ? "target/bench-smoke" : BenchSettings.defaultOutput().toString()));
+		BenchResults results = run(smoke ? BenchSettings.smoke() : BenchSettings.full(), output);
+		System.out.println(Files.readString(output.resolve("results.md")));
+		// Stops the infrastructure through the shutdown hook.
+		System.exit(results.scenarios().stream().allMatch((scenario) -> scenario.errors() == 0) ? 0 : 1);
+	}
+
+	/** Runs the benchmark with the jar in {@code target/} and writes its report. */
+	static BenchResults run(BenchSettings settings, Path output) throws IOException {
+		Benchmark benchmark = new Benchmark(settings, packagedJar(), serviceJava(), output);
+		// At exit (Ctrl-C too): the services, then the infrastructure. No Spring
+		// application runs in this JVM to stop the infrastructure otherwise.
+		Runtime.getRuntime().addShutdownHook(new Thread(benchmark::close, "bench-shutdown"));
+		BenchResults results;
+		try {
+			results = benchmark.run();
+		}
+		finally {
+			benchmark.stopServices();
+		}
+		BenchReport.write(results, output);
+		return results;
+	}
+
+	private BenchResults run() throws IOException {
+		long start = System.nanoTime();
+		Instant startedAt = Instant.now();
+		FileSystemUtils.deleteRecursively(this.output);
+		Files.createDirectories(this.output);
+		log("Loading " + this.settings.profiles() + " profiles");
+		this.database.migrate();
+		this.database.ensure(this.settings.profiles());
+		this.redis.flushAll();
+		for (String scenario : SCENARIOS) {
+			log("Starting the service: " + scenario);
+			this.services.put(scenario, startService(scenario));
+		}
+
+		// Floor's cache is in its JVM: filled through its HTTP API, which takes about as
+		// long as all the measurements. Ours and textbook: written directly, each entry
+		// as the service would store it (its encoding, key and TTL), then checked
+		// against the database through the service; then each service, like no cache,
+		// gets a JIT warm-up from reads (on 2 shared cores a service needs minutes of
+		// load
+		// to reach its steady throughput). Ours is written last: its entries live 5 to
+		// 5.5
+		// minutes (as shipped), and the main measurements run within that time.
+		List<EntryMemory> memory = new ArrayList<>();
+		Map<String, Double> fillSeconds = new LinkedHashMap<>();
+		fillSeconds.put(FLOOR, fill(FLOOR).seconds());
+		for (String scenario : List.of(FLOOR, TEXTBOOK, NO_CACHE, OURS)) {
+			if (scenario.equals(TEXTBOOK) || scenario.equals(OURS)) {
+				long usedBefore = this.redis.usedMemory();
+				fillSeconds.put(scenario, write(scenario, this.settings.profiles()));
+				memory.add(entryMemory(scenario.equals(OURS) ? "protobuf (ours)" : "jdk (textbook)",
+						keyPrefix(scenario), usedBefore, this.settings.profiles()));
+				requireSameAsDatabase(scenario);
+			}
+			// Floor's fill ran the miss path: it gets the rest of its warm-up as reads.
+			Duration warmup = scenario.equals(FLOOR) ? this.settings.serviceWarmup().dividedBy(2)
+					: this.settings.serviceWarmup();
+			log("Warming up " + scenario + " (reads for " + warmup.toSeconds() + " s)");
+			generator(scenario, patterns().get(0), 0).closedLoop(this.settings.connections(), warmup);
+		}
+		Collections.reverse(memory);
+
+		List<ScenarioResult> results = new ArrayList<>();
+		Map<String, List<double[]>> curves = new LinkedHashMap<>();
+		for (IdSampler pattern : patterns()) {
+			results.addAll(measureScenarios(SCENARIOS, pattern, 0, curves));
+		}
+		// Before any write: the 1M point fills the cache with the rows as loaded.
+		List<SizeScaling> sizeScaling = sizeScaling(results, fillSeconds.get(OURS));
+		// Writes run code that reads never did: give the JIT the time the fills gave
+		// reads.
+		log("mixed: warm-up of writes (" + this.settings.mixedWarmup().toSeconds() + " s)");
+		generator(MIXED, patterns().get(0), this.settings.writeShare()).closedLoop(this.settings.connections(),
+				this.settings.mixedWarmup());
+		for (IdSampler pattern : patterns()) {
+			results.addAll(measureScenarios(List.of(MIXED), pattern, this.settings.writeShare(), curves));
+		}
+		List<ConnectionScaling> connectionScaling = connectionScaling();
+
+		List<ServiceFootprint> footprints = new ArrayList<>();
+		for (String scenario : SCENARIOS) {
+			ServiceProcess service = this.services.get(scenario);
+			footprints.add(new ServiceFootprint(scenario, service.readySeconds(), service.startedSeconds(),
+					service.residentBytes()));
+		}
+		for (String scenario : List.of(NO_CACHE, TEXTBOOK, FLOOR)) {
+			this.services.remove(scenario).close();
+		}
+		this.services.remove(OURS).close();
+		memory.add(jsonEntryMemory());
+
+		log("Serializer microbenchmarks (JMH)");
+		List<SerializerBenchmarks.Measurement> serializers = SerializerBenchmarks.run(this.settings.quickSerializers());
+		List<Target> targets = targets(results, memory);
+		return new BenchResults(machine(), this.settings, startedAt.toString(), (System.nanoTime() - start) / 1e9,
+				results, curves, memory, serializers, connectionScaling, sizeScaling, footprints, targets);
+	}
+
+	/**
+	 * Measures the scenarios under one access pattern: a warm-up each, then closed-loop
+	 * repetitions and fixed-rate repetitions, each round in a rotated order.
+	 */
+	private List<ScenarioResult> measureScenarios(List<String> scenarios, IdSampler pattern, double writeShare,
+			Map<String, List<double[]>> curves) {
+		int connections = this.settings.connections();
+		Map<String, List<Double>> throughputs = new LinkedHashMap<>();
+		Map<String, List<Histogram>> latencies = new LinkedHashMap<>();
+		for (String scenario : scenarios) {
+			log(scenario + ", " + pattern.name() + ": warm-up");
+			generator(scenario, pattern, writeShare).closedLoop(connections, this.settings.warmup());
+			throughputs.put(scenario, new ArrayList<>());
+			latencies.put(scenario, new ArrayList<>());
+			this.tallies.put(key(scenario, pattern), new Tally());
+		}
+		for (int repetition = 0; repetition < this.settings.repetitions(); repetition++) {
+			for (String scenario : rotated(scenarios, repetition)) {
+				LoadGenerator.Run run = measured(scenario, pattern,
+						() -> generator(scenario, pattern, writeShare).closedLoop(connections, this.settings.run()));
+				log(String.format("%s, %s: %.0f requests/s closed loop", scenario, pattern.name(), run.throughput()));
+				throughputs.get(scenario).add(run.throughput());
+			}
+		}
+		for (int repetition = 0; repetition < this.settings.repetitions(); repetition++) {
+			for (String scenario : rotated(scenarios, repetition)) {
+				LoadGenerator.Run run = measured(scenario, pattern, () -> generator(scenario, pattern, writeShare)
+					.fixedRate(connections, this.settings.offeredRate(), this.settings.run()));
+				log(String.format("%s, %s: p99 %d us at %.0f requests/s", scenario, pattern.name(),
+						run.latency().getValueAtPercentile(99), this.settings.offeredRate()));
+				latencies.get(scenario).add(run.latency());
+			}
+		}
+		List<ScenarioResult> results = new ArrayList<>();
+		for (String scenario : scenarios) {
+			Tally tally = this.tallies.get(key(scenario, pattern));
+			Map<String, Stat> latency = new LinkedHashMap<>();
+			for (int i = 0; i < PERCENTILES.length; i++) {
+				double percentile = PERCENTILE_VALUES[i];
+				latency.put(PERCENTILES[i],
+						Stat.of(latencies.get(scenario)
+							.stream()
+							.mapToDouble((histogram) -> histogram.getValueAtPercentile(percentile))
+							.toArray()));
+			}
+			Histogram merged = new Histogram(60_000_000, 3);
+			latencies.get(scenario).forEach(merged::add);
+			curves.put(scenario + ", " + pattern.name(), percentileCurve(merged));
+			results.add(new ScenarioResult(scenario, pattern.name(), connections,
+					Stat.of(throughputs.get(scenario).stream().mapToDouble(Double::doubleValue).toArray()),
+					this.settings.offeredRate(), latency, tally.requests, tally.writes, tally.errors, tally.unsent,
+					tally.hitRatio(), tally.sqlPerRequest(), tally.cpuPer1000()));
+		}
+		return results;
+	}
+
+	/** Throughput and closed-loop p99 of ours at each connection count. */
+	private List<ConnectionScaling> connectionScaling() {
+		IdSampler zipf = IdSampler.zipf(this.settings.profiles(), this.settings.zipfExponent());
+		List<String> scenarios = List.of(OURS);
+		Map<String, List<double[]>> runs = new LinkedHashMap<>();
+		for (int connections : this.settings.connectionCounts()) {
+			for (String scenario : scenarios) {
+				generator(scenario, zipf, 0).closedLoop(connections, this.settings.scalingRun());
+			}
+			for (int repetition = 0; repetition < this.settings.repetitions(); repetition++) {
+				for (String scenario : rotated(scenarios, repetition)) {
+					LoadGenerator.Run run = generator(scenario, zipf, 0).closedLoop(connections,
+							this.settings.scalingRun());
+					requireNoErrors(scenario + " at " + connections + " connections", run);
+					log(String.format("%s, %d connections: %.0f requests/s, p99 %d us", scenario, connections,
+							run.throughput(), run.latency().getValueAtPercentile(99)));
+					runs.computeIfAbsent(scenario + "/" + connections, (key) -> new ArrayList<>())
+						.add(new double[] { run.throughput(), run.latency().getValueAtPercentile(99) });
+				}
+			}
+		}
+		List<ConnectionScaling> results = new ArrayList<>();
+		for (String scenario : scenarios) {
+			for (int connections : this.settings.connectionCounts()) {
+				List<double[]> measured = runs.get(scenario + "/" + connections);
+				results.add(new ConnectionScaling(scenario, connections,
+						Stat.of(measured.stream().mapToDouble((run) -> run[0]).toArray()),
+						Stat.of(measured.stream().mapToDouble((run) -> run[1]).toArray())));
+			}
+		}
+		return results;
+	}
+
+	/**
+	 * Ours at each profile count: Zipf closed-loop throughput and fixed-rate p99, with
+	 * the cache holding every profile. The main count reuses the scenario results; a
+	 * smaller count reads a subset of the filled cache; a larger one is filled by this
+	 * process, which writes what the service would (its protobuf encoding, key and TTL)
+	 * because reading a million profiles through the service takes longer than the whole
+	 * benchmark may.
+	 */
+	private List<SizeScaling> sizeScaling(List<ScenarioResult> results, double mainFillSeconds) {
+		List<SizeScaling> scaling = new ArrayList<>();
+		for (int profiles : this.settings.sizes()) {
+			if (profiles == this.settings.profiles()) {
+				ScenarioResult main = find(results, OURS, "zipf");
+				scaling.add(new SizeScaling(profiles, main.throughput(), main.offeredRate(), main.latency().get("p99"),
+						main.hitRatio(), "written by the benchmark", mainFillSeconds));
+				continue;
+			}
+			String filled = "subset of the main fill";
+			double fillSeconds = 0;
+			if (profiles > this.settings.profiles()) {
+				log("Loading " + profiles + " profiles");
+				this.database.ensure(profiles);
+				fillSeconds = write(OURS, profiles);
+				filled = "written by the benchmark";
+			}
+			IdSampler zipf = IdSampler.zipf(profiles, this.settings.zipfExponent());
+			String scenario = OURS + " (" + profiles + ")";
+			this.tallies.put(key(scenario, zipf), new Tally());
+			generator(OURS, zipf, 0).closedLoop(this.settings.connections(), this.settings.warmup());
+			List<Double> throughput = new ArrayList<>();
+			List<Double> p99 = new ArrayList<>();
+			for (int repetition = 0; repetition < this.settings.repetitions(); repetition++) {
+				throughput.add(measured(OURS, scenario, zipf,
+						() -> generator(OURS, zipf, 0).closedLoop(this.settings.connections(), this.settings.run()))
+					.throughput());
+			}
+			for (int repetition = 0; repetition < this.settings.repetitions(); repetition++) {
+				p99.add((double) measured(OURS, scenario, zipf, () -> generator(OURS, zipf, 0)
+					.fixedRate(this.settings.connections(), this.settings.offeredRate(), this.settings.run())).latency()
+					.getValueAtPercentile(99));
+			}
+			log(String.format("Ours with %d profiles: %.0f requests/s, p99 %.0f us", profiles,
+					Stat.of(toArray(throughput)).median(), Stat.of(toArray(p99)).median()));
+			scaling.add(new SizeScaling(profiles, Stat.of(toArray(throughput)), this.settings.offeredRate(),
+					Stat.of(toArray(p99)), this.tallies.get(key(scenario, zipf)).hitRatio(), filled, fillSeconds));
+		}
+		return scaling;
+	}
+
+	/**
+	 * Writes profiles {@code 1..profiles} into the cache of ours or textbook as that
+	 * service stores them; returns the seconds it took.
+	 */
+	private double write(String scenario, int profiles) {
+		log("Writing " + profiles + " cache entries of " + scenario);
+		long start = System.nanoTime();
+		if (scenario.equals(OURS)) {
+			this.redis.fill(profiles, (i) -> keyPrefix(OURS) + (i + 1),
+					(i) -> SerializerBenchmarks.encode("protobuf", SerializerBenchmarks.sampleProfile(i + 1)), OURS_TTL,
+					OURS_TTL_JITTER);
+		}
+		else {
+			// Boot's default: JDK serialization, no TTL
+			this.redis.fill(profiles, (i) -> keyPrefix(TEXTBOOK) + (i + 1),
+					(i) -> SerializerBenchmarks.encode("jdk", SerializerBenchmarks.sampleProfile(i + 1)), null, 0);
+		}
+		return (System.nanoTime() - start) / 1e9;
+	}
+
+	/**
+	 * The written entries are what the service would have read from the database: the
+	 * same body from the service as from no cache, for a sample of ids.
+	 */
+	private void requireSameAsDatabase(String scenario) {
+		HttpClient client = HttpClient.newHttpClient();
+		for (int i = 0; i < 20; i++) {
+			long id = 1 + (long) i * this.settings.profiles() / 20;
+			String cached = body(client, this.services.get(scenario), id);
+			String database = body(client, this.services.get(NO_CACHE), id);
+			if (!cached.equals(database)) {
+				throw new IllegalStateException(scenario + " answered GET /users/" + id + " with " + cached
+						+ " from the entry the benchmark wrote, but the database holds " + database);
+			}
+		}
+	}
+
+	private static String body(HttpClient client, ServiceProcess service, long id) {
+		try {
+			return client
+				.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/users/" + id)).build(),
+						HttpResponse.BodyHandlers.ofString())
+				.body();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("GET /users/" + id + " from " + service.name() + " failed", ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted", ex);
+		}
+	}
+
+	/** Reads every profile once through a scenario's service. */
+	private LoadGenerator.Run fill(String scenario) {
+		LoadGenerator.Run fill = generator(scenario, IdSampler.uniform(this.settings.profiles()), 0)
+			.sweep(this.settings.connections(), this.settings.profiles());
+		requireNoErrors(scenario + " fill", fill);
+		log(String.format("Filled the cache of %s in %.1f s", scenario, fill.seconds()));
+		return fill;
+	}
+
+	/**
+	 * Typed JSON entries, the service's other value format: written by this process with
+	 * the service's JSON serializer under another key prefix (a service of their own
+	 * would take longer to start than this takes).
+	 */
+	private EntryMemory jsonEntryMemory() {
+		int entries = Math.min(this.settings.profiles(), 10 * this.settings.memorySample());
+		long usedBefore = this.redis.usedMemory();
+		this.redis.fill(entries, (i) -> "json:users::" + (i + 1),
+				(i) -> SerializerBenchmarks.encode("json", SerializerBenchmarks.sampleProfile(i + 1)), OURS_TTL,
+				OURS_TTL_JITTER);
+		return entryMemory("json", "json:users::", usedBefore, entries);
+	}
+
+	private EntryMemory entryMemory(String format, String keyPrefix, long usedBefore, int entries) {
+		long usedAfter = this.redis.usedMemory();
+		int sample = Math.min(entries, this.settings.memorySample());
+		List<String> keys = IntStream.rangeClosed(1, sample)
+			.mapToObj((i) -> keyPrefix + (1 + (long) (i - 1) * entries / sample))
+			.toList();
+		BenchRedis.EntrySize size = this.redis.entrySize(keys);
+		if (size.sampled() < sample) {
+			throw new IllegalStateException(
+					format + ": only " + size.sampled() + " of " + sample + " sampled keys " + keyPrefix + "* exist");
+		}
+		double perEntry = (double) (usedAfter - usedBefore) / entries;
+		return new EntryMemory(format, size.sampled(), size.memoryUsage(), size.valueBytes(), entries, perEntry,
+				perEntry * 10_000_000);
+	}
+
+	private List<Target> targets(List<ScenarioResult> results, List<EntryMemory> memory) {
+		List<Target> targets = new ArrayList<>();
+		for (String pattern : List.of("zipf", "uniform")) {
+			ScenarioResult ours = find(results, OURS, pattern);
+			ScenarioResult noCache = find(results, NO_CACHE, pattern);
+			ScenarioResult textbook = find(results, TEXTBOOK, pattern);
+			ScenarioResult floor = find(results, FLOOR, pattern);
+			targets.add(ratio("ours / no cache throughput, " + pattern, ours.throughput().median(),
+					noCache.throughput().median(), ">= 2", true, 2));
+			targets.add(ratio("ours / no cache p99 at " + (int) ours.offeredRate() + " requests/s, " + pattern,
+					ours.latency().get("p99").median(), noCache.latency().get("p99").median(), "<= 0.5", false, 0.5));
+			targets.add(ratio("ours / textbook throughput, " + pattern, ours.throughput().median(),
+					textbook.throughput().median(), ">= 1.25", true, 1.25));
+			targets.add(ratio("ours / floor throughput, " + pattern, ours.throughput().median(),
+					floor.throughput().median(), ">= 0.8", true, 0.8));
+		}
+		EntryMemory protobuf = memory.get(0);
+		EntryMemory jdk = memory.get(1);
+		targets.add(ratio("protobuf / jdk bytes per entry (MEMORY USAGE)", protobuf.memoryUsage(), jdk.memoryUsage(),
+				"<= 0.5", false, 0.5));
+		targets.add(ratio("protobuf / jdk value bytes", protobuf.valueBytes(), jdk.valueBytes(), "<= 0.5", false, 0.5));
+		return targets;
+	}
+
+	private static Target ratio(String name, double value, double base, String goal, boolean atLeast, double limit) {
+		double ratio = value / base;
+		return new Target(name, ratio, goal, atLeast ? ratio >= limit : ratio <= limit);
+	}
+
+	private static ScenarioResult find(List<ScenarioResult> results, String scenario, String pattern) {
+		return results.stream()
+			.filter((result) -> result.scenario().equals(scenario) && result.pattern().equals(pattern))
+			.findFirst()
+			.orElseThrow();
+	}
+
+	/** Runs a load, adding its requests, CPU and SQL to the scenario's tally. */
+	private LoadGenerator.Run measured(String scenario, IdSampler pattern, Supplier<LoadGenerator.Run> load) {
+		return measured(scenario, scenario, pattern, load);
+	}
+
+	private LoadGenerator.Run measured(String service, String scenario, IdSampler pattern,
+			Supplier<LoadGenerator.Run> load) {
+		ServiceProcess process = this.services.get(service.equals(MIXED) ? OURS : service);
+		List<ProcessHandle> redis = serverProcesses("redis");
+		List<ProcessHandle> postgres = serverProcesses("postgres");
+		StatementCounts statementsBefore = this.database.statements();
+		double serviceBefore = process.cpuSeconds();
+		double redisBefore = CpuTime.of(redis);
+		double postgresBefore = CpuTime.of(postgres);
+		LoadGenerator.Run run = load.get();
+		double serviceCpu = process.cpuSeconds() - serviceBefore;
+		double redisCpu = CpuTime.of(redis) - redisBefore;
+		double postgresCpu = CpuTime.of(postgres) - postgresBefore;
+		StatementCounts statements = this.database.statements().minus(statementsBefore);
+		requireNoErrors(scenario + ", " + pattern.name(), run);
+		this.tallies.get(key(scenario, pattern)).add(run, statements, serviceCpu, redisCpu, postgresCpu);
+		return run;
+	}
+
+	/** Server processes whose command contains {@code name}; none in containers. */
+	private List<ProcessHandle> serverProcesses(String name) {
+		return this.infrastructure.serverProcesses()
+			.stream()
+			.filter((process) -> process.info().command().orElse("").contains(name))
+			.toList();
+	}
+
+	private LoadGenerator generator(String scenario, IdSampler pattern, double writeShare) {
+		ServiceProcess service = this.services.get(scenario.equals(MIXED) ? OURS : scenario);
+		return new LoadGenerator(service.port(), pattern, writeShare);
+	}
+
+	private ServiceProcess startService(String scenario) {
+		Path logs = WORK.resolve("logs");
+		String name = scenario.replace(' ', '-');
+		return switch (scenario) {
+			case OURS ->
+				ServiceProcess.start(name, this.java, this.jar, SERVICE_JVM_OPTIONS, null, serviceProperties(), logs);
+			case NO_CACHE -> ServiceProcess.start(name, this.java, this.jar, SERVICE_JVM_OPTIONS, null,
+					serviceProperties("spring.cache.type=none"), logs);
+			case FLOOR -> ServiceProcess.start(name, this.java, this.jar, SERVICE_JVM_OPTIONS, null,
+					serviceProperties("spring.cache.type=simple"), logs);
+			case TEXTBOOK -> ServiceProcess.start(name, this.java, this.jar, SERVICE_JVM_OPTIONS, textbookClasspath(),
+					serviceProperties("spring.main.sources=" + BootDefaultCaching.class.getName()), logs);
+			default -> throw new IllegalArgumentException(scenario);
+		};
+	}
+
+	private List<String> serviceProperties(String... extra) {
+		List<String> properties = new ArrayList<>(List.of("spring.datasource.url=" + this.infrastructure.jdbcUrl(),
+				"spring.datasource.username=" + this.infrastructure.username(),
+				"spring.datasource.password=" + this.infrastructure.password(),
+				"spring.data.redis.cluster.nodes=" + this.infrastructure.redisNodes()
+					.stream()
+					.map(HostAndPort::toString)
+					.collect(Collectors.joining(","))));
+		properties.addAll(List.of(extra));
+		return properties;
+	}
+
+	/**
+	 * A directory with {@link BootDefaultCaching}'s package alone: the test classes as a
+	 * whole would bring the tests' configurations into the service.
+	 */
+	private Path textbookClasspath() {
+		try {
+			Path testClasses = Path
+				.of(BootDefaultCaching.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+			String packagePath = BootDefaultCaching.class.getPackageName().replace('.', '/');
+			Path target = WORK.resolve("textbook-classpath");
+			FileSystemUtils.deleteRecursively(target);
+			Files.createDirectories(target.resolve(packagePath));
+			try (Stream<Path> classes = Files.list(testClasses.resolve(packagePath))) {
+				for (Path file : classes.toList()) {
+					Files.copy(file, target.resolve(packagePath).resolve(file.getFileName().toString()));
+				}
+			}
+			return target;
+		}
+		catch (IOException | URISyntaxException ex) {
+			throw new IllegalStateException("Cannot put the textbook configuration on a classpath", ex);
+		}
+	}
+
+	private static String keyPrefix(String scenario) {
+		// ours: profiles.cache.key-prefix (application.yml) + cache name; Boot's default:
+		// cache name
+		return scenario.equals(OURS) ? "profiles:users::" : "users::";
+	}
+
+	private Machine machine() {
+		OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+		String redisVersion = "";
+		try {
+			Process version = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();
+			redisVersion = new String(version.getInputStream().readAllBytes()).trim();
+		}
+		catch (IOException ex) {
+			redisVersion = "unknown: " + ex.getMessage();
+		}
+		return new Machine(Runtime.getRuntime().availableProcessors(), os.getTotalMemorySize(),
+				System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("os.version"),
+				System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), javaVersion(this.java),
+				String.join(" ", SERVICE_JVM_OPTIONS), this.infrastructure.backend(), redisVersion);
+	}
+
+	private static String javaVersion(Path java) {
+		try {
+			Process version = new ProcessBuilder(java.toString(), "-version").redirectErrorStream(true).start();
+			return new String(version.getInputStream().readAllBytes()).lines().skip(1).findFirst().orElse("").trim();
+		}
+		catch (IOException ex) {
+			return "unknown: " + ex.getMessage();
+		}
+	}
+
+	/** The shipped image runs Java 25: the service does here too when it is installed. */
+	private static Path serviceJava() {
+		String configured = System.getProperty("bench.java");
+		if (configured != null) {
+			return Path.of(configured);
+		}
+		try (Stream<Path> jvms = Files.list(Path.of("/usr/lib/jvm"))) {
+			return jvms.filter((jvm) -> jvm.getFileName().toString().startsWith("temurin-25"))
+				.map((jvm) -> jvm.resolve("bin/java"))
+				.filter(Files::isExecutable)
+				.findFirst()
+				.orElseGet(Benchmark::currentJava);
+		}
+		catch (IOException ex) {
+			return currentJava();
+		}
+	}
+
+	private static Path currentJava() {
+		return Path.of(System.getProperty("java.home"), "bin", "java");
+	}
+
+	/** The jar {@code ./mvnw package} built ({@code -Dbench.jar} overrides). */
+	static Path packagedJar() throws IOException {
+		String configured = System.getProperty("bench.jar");
+		if (configured != null) {
+			return Path.of(configured);
+		}
+		try (Stream<Path> files = Files.list(Path.of("target"))) {
+			return files.filter((file) -> file.getFileName().toString().matches("user-profile-service-.*\\.jar"))
+				.findFirst()
+				.orElseThrow(() -> new IllegalStateException(
+						"No target/user-profile-service-*.jar: run ./mvnw package (./bench/run.sh does)"));
+		}
+	}
+
+	private List<IdSampler> patterns() {
+		int profiles = this.settings.profiles();
+		return List.of(IdSampler.zipf(profiles, this.settings.zipfExponent()), IdSampler.uniform(profiles));
+	}
+
+	private static List<String> rotated(List<String> scenarios, int by) {
+		List<String> rotated = new ArrayList<>(scenarios);
+		Collections.rotate(rotated, -by);
+		return rotated;
+	}
+
+	private static List<double[]> percentileCurve(Histogram histogram) {
+		List<double[]> curve = new ArrayList<>();
+		for (HistogramIterationValue value : histogram.percentiles(5)) {
+			curve.add(new double[] { value.getPercentileLevelIteratedTo(), value.getValueIteratedTo() });
+		}
+		return curve;
+	}
+
+	private static void requireNoErrors(String what, LoadGenerator.Run run) {
+		if (run.errors() > 0 || run.requests() == 0) {
+			throw new IllegalStateException(what + ": " + run.errors() + " of " + run.requests()
+					+ " requests failed; first: " + run.firstError());
+		}
+	}
+
+	private static double[] toArray(List<Double> values) {
+		return values.stream().mapToDouble(Double::doubleValue).toArray();
+	}
+
+	private static String key(String scenario, IdSampler pattern) {
+		return scenario + "/" + pattern.name();
+	}
+
+	static void log(String message) {
+		System.out.printf("[bench %tT] %s%n", Instant.now().atZone(ZoneOffset.UTC), message);
+	}
+
+	private synchronized void stopServices() {
+		this.services.values().forEach(ServiceProcess::close);
+		this.services.clear();
+	}
+
+	private synchronized void close() {
+		stopServices();
+		if (!this.closed) {
+			this.closed = true;
+			this.redis.close();
+			this.infrastructure.close();
+		}
+	}
+
+	/** Requests, SQL statements and CPU seconds of a scenario's measured runs. */
+	private static final class Tally {
+
+		long requests;
+
+		long writes;
+
+		long errors;
+
+		long unsent;
+
+		long statements;
+
+		long readsById;
+
+		double serviceCpu;
+
+		double redisCpu;
+
+		double postgresCpu;
+
+		void add(LoadGenerator.Run run, StatementCounts sql, double service, double redis, double postgres) {
+			this.requests += run.requests();
+			this.writes += run.writes();
+			this.errors += run.errors();
+			this.unsent += run.unsent();
+			this.statements += sql.all();
+			this.readsById += sql.readsById();
+			this.serviceCpu += service;
+			this.redisCpu += redis;
+			this.postgresCpu += postgres;
+		}
+
+		@Nullable Double hitRatio() {
+			long reads = this.requests - this.writes;
+			return (reads > 0) ? 1 - (double) this.readsById / reads : null;
+		}
+
+		@Nullable Double sqlPerRequest() {
+			return (this.requests > 0) ? (double) this.statements / this.requests : null;
+		}
+
+		Map<String, Double> cpuPer1000() {
+			Map<String, Double> cpu = new LinkedHashMap<>();
+			double per = 1000.0 / this.requests;
+			cpu.put("service", this.serviceCpu * per);
+			cpu.put("redis", this.redisCpu * per);
+			cpu.put("postgres", this.postgresCpu * per);
+			cpu.put("total", (this.serviceCpu + this.redisCpu + this.postgresCpu) * per);
+			return cpu;
+		}
+
+	}
+
+}
