@@ -17,8 +17,7 @@ import java.util.List;
  * @param repetitions measured repetitions of each run, interleaved across scenarios
  * @param zipfExponent {@code s} of the Zipf access pattern
  * @param writeShare share of writes in the mixed scenario
- * @param serviceWarmup reads that warm up each service (half of it for floor, whose fill
- * through its API warmed it up too)
+ * @param serviceWarmup reads that warm up each service
  * @param mixedWarmup reads and writes before the mixed measurements
  * @param connectionCounts connections of the scaling runs
  * @param scalingRun length of one repetition of a connection scaling run
@@ -33,7 +32,7 @@ record BenchSettings(int profiles, int connections, double offeredRate, Duration
 
 	static BenchSettings full() {
 		return new BenchSettings(100_000, 32, 500, Duration.ofSeconds(3), Duration.ofSeconds(3), 3, 0.99, 0.05,
-				Duration.ofSeconds(75), Duration.ofSeconds(15), List.of(1, 8, 32, 128), Duration.ofSeconds(2),
+				Duration.ofSeconds(60), Duration.ofSeconds(15), List.of(1, 8, 32, 128), Duration.ofSeconds(2),
 				List.of(10_000, 100_000, 1_000_000), 1000, false);
 	}
 

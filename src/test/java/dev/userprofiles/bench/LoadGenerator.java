@@ -54,25 +54,6 @@ final class LoadGenerator {
 		return run(connections, duration, requestsPerSecond);
 	}
 
-	/** Reads each of {@code ids} once, spread over the connections: fills a cache. */
-	Run sweep(int connections, int profiles) {
-		List<Worker> workers = new ArrayList<>();
-		for (int i = 0; i < connections; i++) {
-			int first = i;
-			workers.add(new Worker(i) {
-
-				@Override
-				void work(long deadline) {
-					for (long id = first + 1; id <= profiles; id += connections) {
-						request(id, false, System.nanoTime());
-					}
-				}
-
-			});
-		}
-		return runAll(workers, Long.MAX_VALUE);
-	}
-
 	private Run run(int connections, Duration duration, double rate) {
 		long nanos = duration.toNanos();
 		List<Worker> workers = new ArrayList<>();
@@ -118,7 +99,7 @@ final class LoadGenerator {
 	private Run runAll(List<Worker> workers, long nanos) {
 		CountDownLatch done = new CountDownLatch(workers.size());
 		long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20);
-		long deadline = (nanos == Long.MAX_VALUE) ? Long.MAX_VALUE : start + nanos;
+		long deadline = start + nanos;
 		List<Thread> threads = new ArrayList<>();
 		for (Worker worker : workers) {
 			Thread thread = new Thread(() -> {

@@ -1,4 +1,4 @@
-package dev.userprofiles.bench.textbook;
+package dev.userprofiles.bench.service;
 
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
