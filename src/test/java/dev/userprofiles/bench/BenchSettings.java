@@ -42,11 +42,6 @@ record BenchSettings(int profiles, int connections, double offeredRate, Duration
 				List.of(100, 300, 600), 50, true);
 	}
 
-	/** Whether this is the smoke run (its numbers mean nothing). */
-	boolean isSmoke() {
-		return this.quickSerializers;
-	}
-
 	static Path defaultOutput() {
 		return Path.of("bench", "results", "latest");
 	}
