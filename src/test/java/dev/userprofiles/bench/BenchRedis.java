@@ -103,15 +103,6 @@ final class BenchRedis implements AutoCloseable {
 		return masterInfo("memory", "used_memory:");
 	}
 
-	/** Keys summed over the masters. */
-	long keys() {
-		long keys = 0;
-		for (RedisClusterNode node : masters()) {
-			keys += this.connection.getConnection(node.getNodeId()).sync().dbsize();
-		}
-		return keys;
-	}
-
 	private long masterInfo(String section, String field) {
 		long sum = 0;
 		for (RedisClusterNode node : masters()) {
