@@ -2,11 +2,7 @@ package dev.userprofiles.bench;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
-import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +31,7 @@ import dev.userprofiles.bench.BenchResults.Target;
 import dev.userprofiles.bench.service.BootDefaultCaching;
 import dev.userprofiles.bench.service.PreloadedMap;
 import dev.userprofiles.cache.SerializerBenchmarks;
+import dev.userprofiles.infra.Http;
 import dev.userprofiles.infra.TestInfrastructure;
 import io.lettuce.core.internal.HostAndPort;
 import org.HdrHistogram.Histogram;
@@ -391,32 +388,21 @@ public final class Benchmark {
 	 * same body from the service as from no cache, for a sample of ids.
 	 */
 	private void requireSameAsDatabase(String scenario) {
-		HttpClient client = HttpClient.newHttpClient();
+		Http http = new Http();
 		for (int i = 0; i < 20; i++) {
 			long id = 1 + (long) i * this.settings.profiles() / 20;
-			String cached = body(client, this.services.get(scenario), id);
-			String database = body(client, this.services.get(NO_CACHE), id);
-			if (!cached.equals(database)) {
-				throw new IllegalStateException(scenario + " answered GET /users/" + id + " with " + cached
-						+ " from the entry the benchmark wrote, but the database holds " + database);
+			Http.Result cached = http.get(url(scenario, id));
+			Http.Result database = http.get(url(NO_CACHE, id));
+			if (cached.status() != 200 || !cached.body().equals(database.body())) {
+				throw new IllegalStateException(
+						scenario + " answered GET /users/" + id + " with " + cached.status() + " " + cached.body()
+								+ " from the entry the benchmark wrote, but the database holds " + database.body());
 			}
 		}
 	}
 
-	private static String body(HttpClient client, ServiceProcess service, long id) {
-		try {
-			return client
-				.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/users/" + id)).build(),
-						HttpResponse.BodyHandlers.ofString())
-				.body();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("GET /users/" + id + " from " + service.name() + " failed", ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted", ex);
-		}
+	private String url(String scenario, long id) {
+		return "http://127.0.0.1:" + this.services.get(scenario).port() + "/users/" + id;
 	}
 
 	/**

@@ -2,19 +2,15 @@ package dev.userprofiles.bench;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.userprofiles.infra.Http;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -75,28 +71,15 @@ final class ServiceProcess implements AutoCloseable {
 		catch (IOException ex) {
 			throw new IllegalStateException("Cannot start " + command, ex);
 		}
-		HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+		Http http = new Http();
 		long deadline = start + TimeUnit.SECONDS.toNanos(90);
 		while (System.nanoTime() < deadline) {
 			if (!process.isAlive()) {
 				throw new IllegalStateException(
 						name + " exited with " + process.exitValue() + " before it was ready: " + tail(log));
 			}
-			try {
-				HttpResponse<Void> response = client
-					.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
-						.timeout(Duration.ofSeconds(1))
-						.build(), HttpResponse.BodyHandlers.discarding());
-				if (response.statusCode() == 200) {
-					return new ServiceProcess(name, process, port, log, (System.nanoTime() - start) / 1e9);
-				}
-			}
-			catch (IOException ex) {
-				// not listening yet
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				break;
+			if (http.get("http://127.0.0.1:" + port + "/readyz").status() == 200) {
+				return new ServiceProcess(name, process, port, log, (System.nanoTime() - start) / 1e9);
 			}
 			sleep(100);
 		}
