@@ -16,12 +16,19 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions.RefreshTrigger;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.cache.metrics.CacheMeterBinderProvider;
+import org.springframework.boot.cache.metrics.RedisCacheMeterBinderProvider;
 import org.springframework.boot.cache.autoconfigure.RedisCacheManagerBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.cache.annotation.CachingConfigurer;
@@ -32,9 +39,12 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.dao.DataAccessException;
 import org.springframework.data.redis.cache.BatchStrategies;
+import org.springframework.data.redis.cache.RedisCache;
 import org.springframework.data.redis.cache.RedisCacheConfiguration;
+import org.springframework.data.redis.cache.RedisCacheManager;
 import org.springframework.data.redis.cache.RedisCacheWriter;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.serializer.JacksonJsonRedisSerializer;
 import org.springframework.data.redis.serializer.RedisSerializationContext.SerializationPair;
 import org.springframework.data.redis.serializer.RedisSerializer;
@@ -42,8 +52,9 @@ import org.springframework.data.redis.serializer.RedisSerializer;
 /**
  * Shapes Boot's {@code RedisCacheManager} for a Redis Cluster: per-cache TTL and value
  * format, misses filled under leases (no stale sets, no stampedes), a circuit breaker in
- * front of Redis, SCAN-based clearing, statistics, and a cache layer whose failures never
- * fail a request.
+ * front of Redis, SCAN-based clearing, statistics, a local level per instance kept
+ * consistent by an invalidation bus, and a cache layer whose read failures never fail a
+ * request (a write whose invalidation fails answers 503).
  */
 @Configuration(proxyBeanMethods = false)
 // Caching wraps the transaction: puts and evictions run after commit, never before it.
@@ -104,8 +115,8 @@ class CacheConfiguration implements CachingConfigurer {
 					// Redis trouble only: a bug of ours must not switch the cache off.
 					.recordException((ex) -> ex instanceof DataAccessException)
 					.build());
-		breaker.getEventPublisher()
-			.onStateTransition((event) -> logger.warn("Redis cache circuit breaker: " + event.getStateTransition()));
+		// No event consumers: with one, Resilience4j creates an event per call
+		// (RedisBreaker logs transitions instead).
 		for (CircuitBreaker.State state : List.of(CircuitBreaker.State.CLOSED, CircuitBreaker.State.OPEN,
 				CircuitBreaker.State.HALF_OPEN)) {
 			Gauge.builder("cache.breaker.state", breaker, (b) -> (b.getState() == state) ? 1 : 0)
@@ -114,6 +125,62 @@ class CacheConfiguration implements CachingConfigurer {
 				.register(meterRegistry);
 		}
 		return breaker;
+	}
+
+	/**
+	 * The bus that keeps the local levels consistent; only with the Redis cache (the
+	 * {@code none} and {@code simple} baselines have no local level to keep).
+	 */
+	@Bean
+	@ConditionalOnBooleanProperty(name = "profiles.cache.near.enabled", matchIfMissing = true)
+	@ConditionalOnProperty(name = "spring.cache.type", havingValue = "redis")
+	InvalidationBus invalidationBus(LettuceConnectionFactory connectionFactory, MeterRegistry meterRegistry) {
+		return new InvalidationBus(connectionFactory, this.properties.near(), this.properties.keyPrefix(),
+				meterRegistry);
+	}
+
+	/**
+	 * Puts a local level in front of each Redis cache that has a {@code local-size}, when
+	 * the invalidation bus exists. A post-processor because Boot's manager offers no hook
+	 * to decorate its caches, and replacing the manager would lose Boot's configuration.
+	 */
+	@Bean
+	static BeanPostProcessor nearCacheLevels(ObjectProvider<InvalidationBus> bus,
+			ObjectProvider<ProfileCacheProperties> properties) {
+		return new BeanPostProcessor() {
+
+			@Override
+			public Object postProcessAfterInitialization(Object bean, String beanName) {
+				InvalidationBus invalidationBus = (bean instanceof RedisCacheManager) ? bus.getIfAvailable() : null;
+				if (invalidationBus == null) {
+					return bean;
+				}
+				ProfileCacheProperties settings = properties.getObject();
+				return new NearCacheManager((RedisCacheManager) bean, (redisLevel) -> {
+					ProfileCacheProperties.CacheSpec spec = settings.caches().get(redisLevel.getName());
+					if (spec == null || spec.localSize().toBytes() == 0) {
+						return null;
+					}
+					RedisSerializer<UserProfile> serializer = valueSerializer(spec.format());
+					return new NearCache(redisLevel, spec.localSize(), spec.ttl(),
+							(value) -> serializer.serialize((UserProfile) value).length, invalidationBus);
+				});
+			}
+
+		};
+	}
+
+	/** The two levels' metrics: Boot's for the Redis level, Micrometer's for Caffeine. */
+	@Bean
+	CacheMeterBinderProvider<NearCache> nearCacheMeterBinderProvider() {
+		RedisCacheMeterBinderProvider redisLevel = new RedisCacheMeterBinderProvider();
+		return (cache, tags) -> (registry) -> {
+			MeterBinder redisMeters = redisLevel.getMeterBinder((RedisCache) cache.redisLevel(), tags);
+			if (redisMeters != null) {
+				redisMeters.bindTo(registry);
+			}
+			new CaffeineCacheMetrics<>(cache.localLevel(), cache.getName() + ".local", tags).bindTo(registry);
+		};
 	}
 
 	@Bean
@@ -126,8 +193,8 @@ class CacheConfiguration implements CachingConfigurer {
 		RedisCacheWriter plain = RedisCacheWriter.create(connectionFactory,
 				(configurer) -> configurer.immediateWrites().batchStrategy(BatchStrategies.scan(1000)));
 		ProfileCacheProperties.Lease lease = this.properties.lease();
-		RedisCacheWriter writer = new LeaseCacheWriter(plain, connectionFactory, redisCacheBreaker, this.failures,
-				meterRegistry, lease.ttl(), lease.maxWait());
+		RedisCacheWriter writer = new LeaseCacheWriter(plain, connectionFactory, new RedisBreaker(redisCacheBreaker),
+				this.failures, meterRegistry, lease.ttl(), lease.maxWait());
 		return (builder) -> builder.cacheWriter(writer)
 			.withInitialCacheConfigurations(caches)
 			.disableCreateOnMissingCache()

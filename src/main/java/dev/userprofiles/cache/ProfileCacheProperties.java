@@ -12,6 +12,7 @@ import jakarta.validation.constraints.NotNull;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -28,14 +29,15 @@ import org.springframework.validation.annotation.Validated;
  * failover unnoticed until the periodic refresh
  * @param lease how misses are filled: one loader per key across all instances
  * @param breaker when the cache layer stops calling Redis and reads the database directly
- * @param caches per cache name: its TTL and value format
+ * @param near the per-instance level in front of Redis and how writers invalidate it
+ * @param caches per cache name: its TTL, value format and local level size
  */
 @ConfigurationProperties("profiles.cache")
 @Validated
 record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix,
 		@DefaultValue("0.1") @DecimalMin("0.0") @DecimalMax("1.0") double ttlJitter,
 		@DefaultValue("10s") Duration errorLogInterval, @DefaultValue("1s") Duration adaptiveRefreshTimeout,
-		@DefaultValue @Valid Lease lease, @DefaultValue @Valid Breaker breaker,
+		@DefaultValue @Valid Lease lease, @DefaultValue @Valid Breaker breaker, @DefaultValue @Valid Near near,
 		@NotEmpty Map<String, @Valid CacheSpec> caches) {
 
 	ProfileCacheProperties {
@@ -84,12 +86,58 @@ record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix,
 	}
 
 	/**
+	 * The near cache: a per-instance level in front of Redis that an instance serves only
+	 * while its membership lease is fresh, and that every writer invalidates on every
+	 * live member before it answers (see {@code InvalidationBus}).
+	 *
+	 * @param enabled whether caches with a {@code local-size} get a local level
+	 * @param membershipTtl how long a member's registration lives in Redis after a
+	 * renewal; a writer waits at most this long for a member that stopped answering
+	 * @param renewEvery how often a member renews its registration
+	 * @param safetyMargin how much earlier than {@code membership-ttl} after sending a
+	 * renewal a member stops serving its local level: covers clock rate and offset
+	 * differences between the member and Redis
+	 * @param ackTimeout the longest a write waits for every live member's acknowledgement
+	 * before it answers 503; longer than {@code membership-ttl}, so that a member that
+	 * stalled has run out of lease first
+	 * @param awaitAcknowledgements whether writers wait for the members; {@code false}
+	 * sends invalidations fire-and-forget (as other near caches do) and gives up
+	 * read-your-writes: for comparison runs only
+	 * @param streamRetention how long invalidations stay in the stream; far longer than
+	 * {@code membership-ttl}, so a member that kept its lease never misses one
+	 * @param durableRenewals whether a renewal counts only once a replica of the
+	 * registry's master has it ({@code WAIT 1}), so a master failover cannot lose a
+	 * registration that its member still serves under
+	 */
+	record Near(@DefaultValue("true") boolean enabled, @DefaultValue("1500ms") Duration membershipTtl,
+			@DefaultValue("250ms") Duration renewEvery, @DefaultValue("250ms") Duration safetyMargin,
+			@DefaultValue("3s") Duration ackTimeout, @DefaultValue("true") boolean awaitAcknowledgements,
+			@DefaultValue("60s") Duration streamRetention, @DefaultValue("true") boolean durableRenewals) {
+
+		Near {
+			if (renewEvery.plus(safetyMargin).compareTo(membershipTtl) >= 0) {
+				throw new IllegalArgumentException("profiles.cache.near.membership-ttl (" + membershipTtl
+						+ ") must exceed renew-every plus safety-margin (" + renewEvery.plus(safetyMargin) + ")");
+			}
+			if (ackTimeout.compareTo(membershipTtl) <= 0) {
+				throw new IllegalArgumentException("profiles.cache.near.ack-timeout (" + ackTimeout
+						+ ") must exceed the membership ttl (" + membershipTtl + ")");
+			}
+		}
+
+	}
+
+	/**
 	 * How one cache stores its entries.
 	 *
-	 * @param ttl how long an entry lives before jitter is added
-	 * @param format how values are encoded
+	 * @param ttl how long an entry lives in Redis before jitter is added
+	 * @param format how values are encoded in Redis
+	 * @param localSize the most the local level of this cache holds on each instance,
+	 * weighed by the entries' encoded size plus a fixed per-entry overhead; 0 means no
+	 * local level
 	 */
-	record CacheSpec(@NotNull Duration ttl, @DefaultValue("protobuf") ValueFormat format) {
+	record CacheSpec(@NotNull Duration ttl, @DefaultValue("protobuf") ValueFormat format,
+			@DefaultValue("0") DataSize localSize) {
 
 		CacheSpec {
 			// Redis reads a zero TTL as "never expire" and refuses a negative one.

@@ -1,0 +1,229 @@
+package dev.userprofiles.cache;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.ToIntFunction;
+
+import com.github.benmanes.caffeine.cache.Caffeine;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.cache.Cache;
+import org.springframework.cache.support.SimpleValueWrapper;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * A two-level cache: a per-instance Caffeine level in front of the Redis Cluster level,
+ * behind Spring's {@link Cache} so the service stays on annotations. A local hit costs no
+ * Redis call, no decoding and no breaker.
+ * <p>
+ * The local level is served only while the {@link InvalidationBus} membership lease is
+ * fresh, and every write waits until every live member has dropped the key. A fill (a
+ * value read through the Redis level) installs into the local level only if no
+ * invalidation of its key, and no clear, happened since the fill began: it takes a
+ * <em>ticket</em> first (the clear epoch plus the key's stripe counter) and installs
+ * inside Caffeine's per-key {@code compute} only if the ticket is unchanged.
+ * Invalidations bump the stripe inside {@code compute} of the same key, so the check and
+ * the install cannot interleave with them. A stripe shared by several keys only ever
+ * refuses more fills, never fewer.
+ * <p>
+ * Writes change the Redis level first, then the local level, then publish: a fill whose
+ * ticket is newer than the local invalidation therefore reads Redis after its change.
+ */
+final class NearCache implements Cache {
+
+	private static final int STRIPES = 4096;
+
+	/** Per-entry memory beyond the encoded value: key, node, object headers. */
+	static final int ENTRY_OVERHEAD_BYTES = 256;
+
+	private final Cache redis;
+
+	private final com.github.benmanes.caffeine.cache.Cache<String, Object> local;
+
+	private final ConcurrentMap<String, Object> localMap;
+
+	private final InvalidationBus bus;
+
+	private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
+
+	private final AtomicLong epoch = new AtomicLong();
+
+	/**
+	 * @param redis the Redis level
+	 * @param maximum the local level's bound
+	 * @param ttl how long a local entry lives at most (the Redis level's TTL)
+	 * @param encodedSize a value's size in bytes, encoded as Redis stores it
+	 * @param bus the bus that invalidates this cache's local level on every member
+	 */
+	NearCache(Cache redis, DataSize maximum, Duration ttl, ToIntFunction<Object> encodedSize, InvalidationBus bus) {
+		this.redis = redis;
+		this.local = Caffeine.newBuilder()
+			.maximumWeight(maximum.toBytes())
+			.weigher((String key, Object value) -> encodedSize.applyAsInt(value) + ENTRY_OVERHEAD_BYTES)
+			.expireAfterWrite(ttl)
+			.recordStats()
+			.build();
+		this.localMap = this.local.asMap();
+		this.bus = bus;
+		bus.register(this);
+	}
+
+	@Override
+	public String getName() {
+		return this.redis.getName();
+	}
+
+	@Override
+	public Object getNativeCache() {
+		return this.local;
+	}
+
+	/** The Redis level, for its metrics. */
+	Cache redisLevel() {
+		return this.redis;
+	}
+
+	com.github.benmanes.caffeine.cache.Cache<String, Object> localLevel() {
+		return this.local;
+	}
+
+	@Override
+	@SuppressWarnings("unchecked")
+	public <T> @Nullable T get(Object key, Callable<T> valueLoader) {
+		String localKey = key.toString();
+		Object cached = localHit(localKey);
+		if (cached != null) {
+			return (T) cached;
+		}
+		long ticket = ticket(localKey);
+		T value = this.redis.get(key, valueLoader);
+		install(localKey, value, ticket);
+		return value;
+	}
+
+	@Override
+	public @Nullable ValueWrapper get(Object key) {
+		String localKey = key.toString();
+		Object cached = localHit(localKey);
+		if (cached != null) {
+			return new SimpleValueWrapper(cached);
+		}
+		long ticket = ticket(localKey);
+		ValueWrapper wrapper = this.redis.get(key);
+		if (wrapper != null) {
+			install(localKey, wrapper.get(), ticket);
+		}
+		return wrapper;
+	}
+
+	@Override
+	@SuppressWarnings("unchecked")
+	public <T> @Nullable T get(Object key, @Nullable Class<T> type) {
+		ValueWrapper wrapper = get(key);
+		Object value = (wrapper != null) ? wrapper.get() : null;
+		if (value != null && type != null && !type.isInstance(value)) {
+			throw new IllegalStateException("Cached value is not of required type [" + type.getName() + "]: " + value);
+		}
+		return (T) value;
+	}
+
+	/** Writers invalidate: see {@code LeaseCacheWriter}. */
+	@Override
+	public void put(Object key, @Nullable Object value) {
+		evict(key);
+	}
+
+	@Override
+	public @Nullable ValueWrapper putIfAbsent(Object key, @Nullable Object value) {
+		return this.redis.putIfAbsent(key, value);
+	}
+
+	/**
+	 * Removes the key from Redis, from this instance and from every live member, and
+	 * returns only once they have all applied it. A Redis failure is thrown after the
+	 * local level was invalidated and the other members were told as far as possible.
+	 */
+	@Override
+	public void evict(Object key) {
+		String localKey = key.toString();
+		RuntimeException failure = null;
+		try {
+			this.redis.evict(key);
+		}
+		catch (RuntimeException ex) {
+			failure = ex;
+		}
+		invalidateLocally(localKey);
+		try {
+			this.bus.publishAndAwait(getName(), localKey);
+		}
+		catch (RuntimeException ex) {
+			if (failure == null) {
+				failure = ex;
+			}
+			else {
+				failure.addSuppressed(ex);
+			}
+		}
+		if (failure != null) {
+			throw failure;
+		}
+	}
+
+	@Override
+	public boolean evictIfPresent(Object key) {
+		evict(key);
+		return true;
+	}
+
+	@Override
+	public void clear() {
+		this.redis.clear();
+		clearLocally();
+		this.bus.publishAndAwait(getName(), null);
+	}
+
+	@Override
+	public boolean invalidate() {
+		clear();
+		return true;
+	}
+
+	private @Nullable Object localHit(String key) {
+		return this.bus.servesLocally() ? this.local.getIfPresent(key) : null;
+	}
+
+	private long ticket(String key) {
+		// Both counters only grow, so any change makes the sum grow.
+		return this.epoch.get() + this.stripes.get(stripe(key));
+	}
+
+	private void install(String key, @Nullable Object value, long ticket) {
+		if (value == null) {
+			return;
+		}
+		this.localMap.compute(key, (k, current) -> (ticket(k) == ticket) ? value : current);
+	}
+
+	/** Drops the key and refuses every fill of it that began before. */
+	void invalidateLocally(String key) {
+		this.localMap.compute(key, (k, current) -> {
+			this.stripes.incrementAndGet(stripe(k));
+			return null;
+		});
+	}
+
+	/** Drops every key and refuses every fill that began before. */
+	void clearLocally() {
+		this.epoch.incrementAndGet();
+		this.local.invalidateAll();
+	}
+
+	private static int stripe(String key) {
+		return (key.hashCode() & Integer.MAX_VALUE) % STRIPES;
+	}
+
+}
