@@ -10,7 +10,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
@@ -116,7 +115,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	private final RedisTemplate<byte[], byte[]> redis;
 
-	private final CircuitBreaker breaker;
+	private final RedisBreaker breaker;
 
 	private final CacheStatisticsCollector statistics;
 
@@ -130,13 +129,13 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	private final AtomicBoolean putWarned;
 
-	LeaseCacheWriter(RedisCacheWriter delegate, RedisConnectionFactory connectionFactory, CircuitBreaker breaker,
+	LeaseCacheWriter(RedisCacheWriter delegate, RedisConnectionFactory connectionFactory, RedisBreaker breaker,
 			CacheFailures failures, MeterRegistry meters, Duration leaseTtl, Duration maxWait) {
 		this(delegate, scriptTemplate(connectionFactory), breaker, CacheStatisticsCollector.none(), failures, meters,
 				leaseTtl, maxWait, new AtomicBoolean());
 	}
 
-	private LeaseCacheWriter(RedisCacheWriter delegate, RedisTemplate<byte[], byte[]> redis, CircuitBreaker breaker,
+	private LeaseCacheWriter(RedisCacheWriter delegate, RedisTemplate<byte[], byte[]> redis, RedisBreaker breaker,
 			CacheStatisticsCollector statistics, CacheFailures failures, MeterRegistry meters, Duration leaseTtl,
 			Duration maxWait, AtomicBoolean putWarned) {
 		this.delegate = delegate;
@@ -246,8 +245,10 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	private void fill(String name, byte[] key, byte[] leaseKey, byte[] token, byte[] value, @Nullable Duration ttl) {
 		try {
-			Long stored = this.breaker.executeSupplier(() -> this.redis.execute(FILL, RedisSerializer.byteArray(), null,
-					List.of(key, leaseKey), token, value, millis(ttl)));
+			// Not through the breaker: refused, it would leave the lease to expire and
+			// everyone waiting on it for the lease TTL.
+			Long stored = this.redis.execute(FILL, RedisSerializer.byteArray(), null, List.of(key, leaseKey), token,
+					value, millis(ttl));
 			if (stored != null && stored == 1) {
 				this.statistics.incPuts(name);
 				count("cache.fills", name, "result", "stored");
@@ -264,9 +265,12 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		}
 	}
 
+	@SuppressWarnings({ "unchecked", "rawtypes" })
 	private void release(byte[] leaseKey, byte[] token) {
 		try {
-			run(RELEASE, List.of(leaseKey), token);
+			// Not through the breaker, like a fill: a refused release strands waiters.
+			RedisSerializer results = RedisSerializer.byteArray();
+			this.redis.execute((RedisScript) RELEASE, RedisSerializer.byteArray(), results, List.of(leaseKey), token);
 		}
 		catch (RuntimeException ex) {
 			// The lease expires by itself.
@@ -276,7 +280,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	/** Reads the value; throws {@link RedisUnavailable}, nothing else. */
 	private byte @Nullable [] read(byte[] key) {
 		try {
-			return this.breaker.executeSupplier(() -> this.redis
+			return this.breaker.call(() -> this.redis
 				.execute((RedisCallback<byte[]>) (connection) -> connection.stringCommands().get(key)));
 		}
 		catch (RuntimeException ex) {
@@ -307,8 +311,20 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	@SuppressWarnings({ "unchecked", "rawtypes" })
 	private <T> T run(RedisScript<T> script, List<byte[]> keys, byte[]... args) {
 		RedisSerializer results = RedisSerializer.byteArray();
-		return this.breaker.executeSupplier(() -> (T) this.redis.execute((RedisScript) script,
-				RedisSerializer.byteArray(), results, keys, (Object[]) args));
+		return this.breaker.call(() -> (T) this.redis.execute((RedisScript) script, RedisSerializer.byteArray(),
+				results, keys, (Object[]) args));
+	}
+
+	/**
+	 * Deletes the value and any lease on it, bypassing the breaker: an invalidation is
+	 * always tried, and its failure reaches the writer (see
+	 * {@code TolerantCacheErrorHandler}), since an open breaker must not hide it.
+	 */
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private Long invalidate(byte[] key) {
+		RedisSerializer results = RedisSerializer.byteArray();
+		return (Long) this.redis.execute((RedisScript) INVALIDATE, RedisSerializer.byteArray(), results,
+				List.of(key, leaseKey(key)));
 	}
 
 	/**
@@ -317,13 +333,13 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	 */
 	@Override
 	public void evict(String name, byte[] key) {
-		run(INVALIDATE, List.of(key, leaseKey(key)));
+		invalidate(key);
 		this.statistics.incDeletes(name);
 	}
 
 	@Override
 	public boolean evictIfPresent(String name, byte[] key) {
-		Long deleted = run(INVALIDATE, List.of(key, leaseKey(key)));
+		Long deleted = invalidate(key);
 		this.statistics.incDeletes(name);
 		return deleted != null && deleted > 0;
 	}
@@ -360,12 +376,12 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	@Override
 	public byte @Nullable [] get(String name, byte[] key) {
-		return this.breaker.executeSupplier(() -> this.delegate.get(name, key));
+		return this.breaker.call(() -> this.delegate.get(name, key));
 	}
 
 	@Override
 	public byte @Nullable [] get(String name, byte[] key, @Nullable Duration ttl) {
-		return this.breaker.executeSupplier(() -> this.delegate.get(name, key, ttl));
+		return this.breaker.call(() -> this.delegate.get(name, key, ttl));
 	}
 
 	@Override
@@ -380,7 +396,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	@Override
 	public void clear(String name, byte[] pattern) {
-		this.breaker.executeRunnable(() -> this.delegate.clear(name, pattern));
+		this.breaker.run(() -> this.delegate.clear(name, pattern));
 	}
 
 	@Override
@@ -440,7 +456,8 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	}
 
 	private static byte[] millis(@Nullable Duration ttl) {
-		long millis = (ttl != null && !ttl.isNegative()) ? ttl.toMillis() : 0;
+		// 0 means "no expiry" to the scripts: a positive TTL under 1 ms is rounded up.
+		long millis = (ttl != null && !ttl.isNegative() && !ttl.isZero()) ? Math.max(1, ttl.toMillis()) : 0;
 		return Long.toString(millis).getBytes(StandardCharsets.US_ASCII);
 	}
 

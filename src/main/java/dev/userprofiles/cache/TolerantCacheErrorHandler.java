@@ -7,12 +7,13 @@ import org.springframework.cache.interceptor.CacheErrorHandler;
 import org.springframework.data.redis.serializer.SerializationException;
 
 /**
- * Makes a cache failure cost a cache miss, never a request: reads fall through to
- * Postgres, writes still commit. Every failure is recorded by {@link CacheFailures}.
+ * Makes a failed cache read cost a cache miss, never a request: reads fall through to
+ * Postgres. A failed invalidation (put or evict after a write's commit) is retried by
+ * {@link PendingEvictions} and thrown as {@link CacheInvalidationException}, answered
+ * with 503: the write is committed, but an older value may still be served somewhere, so
+ * it must not be acknowledged. Every failure is recorded by {@link CacheFailures}.
  * <p>
- * An entry that cannot be decoded is evicted, so the next read stores a fresh one. When a
- * put or evict fails, the entry it should have replaced is evicted later by
- * {@link PendingEvictions}, so a write is never shadowed by an older entry for a TTL.
+ * An entry that cannot be decoded is evicted, so the next read stores a fresh one.
  */
 class TolerantCacheErrorHandler implements CacheErrorHandler {
 
@@ -33,7 +34,9 @@ class TolerantCacheErrorHandler implements CacheErrorHandler {
 				cache.evict(key);
 			}
 			catch (RuntimeException ex) {
-				handleCacheEvictError(ex, cache, key);
+				// A read: the undecodable entry is no newer than the database.
+				record(ex, cache, "evict", key);
+				this.pendingEvictions.retry(cache, key);
 			}
 		}
 	}
@@ -42,12 +45,21 @@ class TolerantCacheErrorHandler implements CacheErrorHandler {
 	public void handleCachePutError(RuntimeException exception, Cache cache, Object key, @Nullable Object value) {
 		record(exception, cache, "put", key);
 		this.pendingEvictions.retry(cache, key);
+		throw unacknowledged(exception);
 	}
 
 	@Override
 	public void handleCacheEvictError(RuntimeException exception, Cache cache, Object key) {
 		record(exception, cache, "evict", key);
 		this.pendingEvictions.retry(cache, key);
+		throw unacknowledged(exception);
+	}
+
+	private static RuntimeException unacknowledged(RuntimeException exception) {
+		if (exception instanceof CacheInvalidationException) {
+			return exception;
+		}
+		return new CacheInvalidationException("Cache invalidation failed", exception);
 	}
 
 	@Override

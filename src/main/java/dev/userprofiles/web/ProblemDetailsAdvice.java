@@ -4,6 +4,7 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 
+import dev.userprofiles.cache.CacheInvalidationException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.hibernate.TransactionException;
@@ -104,6 +105,23 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 			ProblemResponses.ensureType(problem);
 		}
 		return super.createResponseEntity(body, headers, statusCode, request);
+	}
+
+	/**
+	 * The write committed, but its invalidation is not confirmed on every instance: not a
+	 * success, since another instance may still serve the older version.
+	 */
+	@ExceptionHandler(CacheInvalidationException.class)
+	ResponseEntity<ProblemDetail> handleUnconfirmedInvalidation(CacheInvalidationException ex) {
+		logger.warn("Write not acknowledged: " + ex.getMessage());
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+				"The change was saved but could not yet be confirmed on every instance; read the profile "
+						+ "again or retry later");
+		problem.setType(ProblemResponses.SERVICE_UNAVAILABLE);
+		problem.setTitle("Service unavailable");
+		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+			.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
+			.body(problem);
 	}
 
 	@ExceptionHandler({ CannotCreateTransactionException.class, DataAccessResourceFailureException.class,

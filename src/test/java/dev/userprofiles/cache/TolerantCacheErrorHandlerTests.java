@@ -14,6 +14,7 @@ import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.data.redis.serializer.SerializationException;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
 class TolerantCacheErrorHandlerTests {
@@ -32,7 +33,8 @@ class TolerantCacheErrorHandlerTests {
 		for (int i = 0; i < 3; i++) {
 			this.handler.handleCacheGetError(new RedisConnectionFailureException("down"), cache, i);
 		}
-		this.handler.handleCachePutError(new RedisConnectionFailureException("down"), cache, 1, "value");
+		assertThatExceptionOfType(CacheInvalidationException.class).isThrownBy(
+				() -> this.handler.handleCachePutError(new RedisConnectionFailureException("down"), cache, 1, "value"));
 
 		assertThat(this.meters.get("cache.errors").tag("operation", "get").counter().count()).isEqualTo(3);
 		assertThat(this.meters.get("cache.errors").tag("operation", "put").counter().count()).isEqualTo(1);
@@ -48,7 +50,8 @@ class TolerantCacheErrorHandlerTests {
 		ConcurrentMapCache cache = new ConcurrentMapCache("users");
 		cache.put(1L, "old");
 
-		this.handler.handleCachePutError(new RedisConnectionFailureException("down"), cache, 1L, "new");
+		assertThatExceptionOfType(CacheInvalidationException.class).isThrownBy(
+				() -> this.handler.handleCachePutError(new RedisConnectionFailureException("down"), cache, 1L, "new"));
 
 		await().atMost(Duration.ofSeconds(5)).until(() -> cache.get(1L) == null);
 		await().atMost(Duration.ofSeconds(5)).until(() -> this.pendingEvictions.size() == 0);
@@ -70,7 +73,11 @@ class TolerantCacheErrorHandlerTests {
 		};
 		failing.put(1L, "old");
 
-		this.handler.handleCacheEvictError(new RedisConnectionFailureException("down"), failing, 1L);
+		assertThatExceptionOfType(CacheInvalidationException.class)
+			.isThrownBy(
+					() -> this.handler.handleCacheEvictError(new RedisConnectionFailureException("down"), failing, 1L))
+			.as("a write whose invalidation failed is not acknowledged")
+			.withCauseInstanceOf(RedisConnectionFailureException.class);
 
 		await().atMost(Duration.ofSeconds(5)).until(() -> failing.get(1L) == null);
 		assertThat(attempts).hasValue(3);

@@ -1,6 +1,7 @@
 package dev.userprofiles.profile;
 
 import java.time.Duration;
+import java.util.List;
 
 import dev.userprofiles.cache.CacheNames;
 import dev.userprofiles.infra.RedisKeys;
@@ -24,8 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * With every Redis node stopped the service keeps answering from Postgres, and caching
- * resumes by itself when the nodes return.
+ * With every Redis node stopped the service keeps answering reads from Postgres, refuses
+ * to acknowledge writes it cannot invalidate everywhere (503: committed, unconfirmed),
+ * and caching resumes by itself when the nodes return.
  */
 @ServiceTest
 class RedisOutageTests {
@@ -43,7 +45,7 @@ class RedisOutageTests {
 	EntityManagerFactory entityManagerFactory;
 
 	@Test
-	void servesReadsAndWritesFromPostgresWhileRedisIsDownAndCachesAgainAfter() {
+	void servesReadsFromPostgresAndAnswersUnconfirmedWritesWith503WhileRedisIsDown() {
 		ApiClient api = new ApiClient(this.port);
 		RedisKeys redis = new RedisKeys(this.connectionFactory);
 		JsonNode existing = api.createProfile();
@@ -53,18 +55,27 @@ class RedisOutageTests {
 		this.infrastructure.stopAllRedisNodes();
 		try {
 			assertThat(api.get("/users/" + id).json()).isEqualTo(existing);
-			ApiClient.Response created = api.post("/users", ApiClient.profileJson(ApiClient.uniqueHandle(),
-					ApiClient.uniqueHandle() + "@example.com", "Written during the outage"));
-			assertThat(created.status()).isEqualTo(201);
+			String handle = ApiClient.uniqueHandle();
+			ApiClient.Response created = api.post("/users",
+					ApiClient.profileJson(handle, handle + "@example.com", "Written during the outage"));
 			ApiClient.Response updated = api.put("/users/" + id,
 					ApiClient.profileJson(existing.get("username").asString(), existing.get("email").asString(),
 							"Updated during the outage"));
-			assertThat(updated.status()).isEqualTo(200);
-			assertThat(api.delete("/users/" + doomed).status()).isEqualTo(204);
+			ApiClient.Response deleted = api.delete("/users/" + doomed);
+			for (ApiClient.Response unconfirmed : List.of(created, updated, deleted)) {
+				assertThat(unconfirmed.status()).isEqualTo(503);
+				assertThat(unconfirmed.header("Content-Type")).isEqualTo("application/problem+json");
+				assertThat(unconfirmed.header("Retry-After")).isNotNull();
+			}
 
-			assertThat(api.get("/users/" + id).json()).isEqualTo(updated.json());
-			assertThat(api.get(created.header("Location")).json()).isEqualTo(created.json());
+			// Committed all the same: what Postgres holds is what every read returns.
+			JsonNode read = api.get("/users/" + id).json();
+			assertThat(read.get("displayName").asString()).isEqualTo("Updated during the outage");
+			assertThat(read.get("version").asLong()).isEqualTo(2);
 			assertThat(api.get("/users/" + doomed).status()).isEqualTo(404);
+			assertThat(api.post("/users", ApiClient.profileJson(handle, handle + "@example.com", "Again")).status())
+				.as("the created profile exists")
+				.isEqualTo(409);
 			assertThat(api.get("/users?size=5").status()).isEqualTo(200);
 			assertThat(api.get("/readyz").status()).as("readiness does not depend on Redis").isEqualTo(200);
 			JsonNode health = api.get("/actuator/health").json();
