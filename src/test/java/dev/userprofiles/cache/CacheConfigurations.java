@@ -1,12 +1,20 @@
 package dev.userprofiles.cache;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.ServiceInstance;
+import dev.userprofiles.infra.TestInfrastructure;
+import io.lettuce.core.internal.HostAndPort;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
+
+import org.springframework.data.redis.connection.RedisClusterConnection;
+import org.springframework.data.redis.connection.RedisClusterNode;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 /**
  * Instances of the two configurations the concurrency tests compare, each with a
@@ -38,9 +46,41 @@ final class CacheConfigurations {
 		return (counter != null) ? counter.count() : 0;
 	}
 
+	/**
+	 * Hits of the {@code users} cache's local level, summed over instances.
+	 */
+	static double localHits(List<ServiceInstance> instances) {
+		double hits = 0;
+		for (ServiceInstance instance : instances) {
+			FunctionCounter counter = instance.bean(MeterRegistry.class)
+				.find("cache.gets")
+				.tag("cache", CacheNames.USERS + ".local")
+				.tag("result", "hit")
+				.functionCounter();
+			hits += (counter != null) ? counter.count() : 0;
+		}
+		return hits;
+	}
+
+	/** The index of the Redis node that is master of {@code key}'s slot. */
+	static int masterIndexOf(ServiceInstance instance, String key, TestInfrastructure infrastructure) {
+		try (RedisClusterConnection connection = instance.bean(RedisConnectionFactory.class).getClusterConnection()) {
+			RedisClusterNode owner = connection.clusterGetNodeForKey(key.getBytes(StandardCharsets.UTF_8));
+			List<HostAndPort> nodes = infrastructure.redisNodes();
+			for (int i = 0; i < nodes.size(); i++) {
+				if (nodes.get(i).getPort() == owner.getPort()) {
+					return i;
+				}
+			}
+			throw new IllegalStateException("No test node serves " + owner);
+		}
+	}
+
 	static ServiceInstance textbook(String... properties) {
 		List<String> all = new ArrayList<>(List.of(properties));
 		all.add("profiles.cache.key-prefix=" + TEXTBOOK_KEY_PREFIX);
+		// Textbook cache-aside has no local level.
+		all.add("profiles.cache.near.enabled=false");
 		return ServiceInstance.start(List.of(ProfileLoads.class, TextbookCache.class), all.toArray(String[]::new));
 	}
 

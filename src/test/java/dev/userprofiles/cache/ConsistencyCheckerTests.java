@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
 import dev.userprofiles.infra.Http;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.ServiceInstance;
+import dev.userprofiles.infra.TestInfrastructure;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -26,15 +27,19 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A consistency checker under stress: two instances share the cluster and the database;
- * writers update a few hot profiles, a deleter removes others, and readers hammer all of
- * them through either instance for a bounded time. Every acknowledged write is recorded
- * with its version; a read that started after an acknowledgment must return that version
- * or a newer one, and a profile whose deletion was acknowledged must never come back.
+ * A consistency checker under stress: several instances share the cluster and the
+ * database; writers update a few hot profiles, a deleter removes others, and readers
+ * hammer all of them through any instance for a bounded time. Every acknowledged write is
+ * recorded with its version; a read that started after an acknowledgment must return that
+ * version or a newer one, and a profile whose deletion was acknowledged must never come
+ * back.
  * <p>
  * Every database load is followed by a random pause of up to 3 ms (a GC pause, a slow
- * network), on both configurations. The textbook configuration must show violations: that
- * is what proves the checker can see them.
+ * network), in every configuration. The shipped configuration (three instances, each with
+ * its local level) must show no violation, also while the master of the invalidation bus
+ * is stopped and restarted. Two weaker configurations must show violations: that is what
+ * proves the checker can see them. One is the textbook cache-aside; the other is the
+ * shipped one with invalidations sent fire-and-forget, as other near caches do.
  */
 class ConsistencyCheckerTests {
 
@@ -52,36 +57,53 @@ class ConsistencyCheckerTests {
 
 	private static final Http http = new Http();
 
-	private static final List<ServiceInstance> leased = new ArrayList<>();
+	private static final TestInfrastructure infrastructure = TestInfrastructure.get();
+
+	private static final List<ServiceInstance> near = new ArrayList<>();
+
+	private static final List<ServiceInstance> fireAndForget = new ArrayList<>();
 
 	private static final List<ServiceInstance> textbook = new ArrayList<>();
 
 	@BeforeAll
 	static void startInstances() {
+		for (int i = 0; i < 3; i++) {
+			near.add(CacheConfigurations.leased());
+			// A bus of its own (key prefix), so the shipped instances never wait for
+			// these.
+			fireAndForget.add(CacheConfigurations.leased("profiles.cache.near.await-acknowledgements=false",
+					"profiles.cache.key-prefix=fireandforget:"));
+		}
 		for (int i = 0; i < 2; i++) {
-			leased.add(CacheConfigurations.leased());
 			textbook.add(CacheConfigurations.textbook());
 		}
-		for (ServiceInstance instance : leased) {
-			instance.bean(ProfileLoads.class).delayEveryLoadAtRandomBy(Duration.ofMillis(3));
-		}
-		for (ServiceInstance instance : textbook) {
+		for (ServiceInstance instance : all()) {
 			instance.bean(ProfileLoads.class).delayEveryLoadAtRandomBy(Duration.ofMillis(3));
 		}
 	}
 
 	@AfterAll
 	static void stopInstances() {
-		leased.forEach(ServiceInstance::close);
-		textbook.forEach(ServiceInstance::close);
+		all().forEach(ServiceInstance::close);
+	}
+
+	private static List<ServiceInstance> all() {
+		List<ServiceInstance> all = new ArrayList<>(near);
+		all.addAll(fireAndForget);
+		all.addAll(textbook);
+		return all;
 	}
 
 	@Test
 	void noReadIsOlderThanAnAcknowledgedWriteAndNoDeletedProfileComesBack() throws Exception {
-		Report report = new Checker(leased).run();
-		logger.info("MEASURED consistency checker, leases: " + report);
+		double localHitsBefore = CacheConfigurations.localHits(near);
+		Report report = new Checker(near).run(stallingListeners(near));
+		double localHits = CacheConfigurations.localHits(near) - localHitsBefore;
+		logger.info("MEASURED consistency checker, 3 instances with local levels, listeners stalling: " + report
+				+ "; local hits " + (long) localHits);
 
 		assertThat(report.reads()).as("reads").isGreaterThan(300);
+		assertThat(localHits).as("reads served by the local levels").isGreaterThan(report.reads() / 10.0);
 		assertThat(report.writes()).as("acknowledged writes").isGreaterThan(50);
 		assertThat(report.failed()).as("failed requests").isZero();
 		assertThat(report.staleReads()).as("stale reads").isZero();
@@ -89,12 +111,69 @@ class ConsistencyCheckerTests {
 	}
 
 	@Test
+	void noViolationWhileTheInvalidationBusMasterFailsOverAndRestarts() throws Exception {
+		int master = CacheConfigurations.masterIndexOf(near.get(0), "{profiles:bus}:members", infrastructure);
+		Report report;
+		try {
+			report = new Checker(near).run(() -> {
+				sleepMillis(RUN.toMillis() / 4);
+				infrastructure.stopRedisNode(master);
+				sleepMillis(RUN.toMillis() / 2);
+				infrastructure.startRedisNode(master);
+			});
+		}
+		finally {
+			infrastructure.awaitHealthyCluster();
+		}
+		logger.info("MEASURED consistency checker, bus master " + master + " stopped and restarted: " + report);
+
+		assertThat(report.reads()).as("reads").isGreaterThan(300);
+		assertThat(report.writes()).as("acknowledged writes").isGreaterThan(10);
+		assertThat(report.staleReads()).as("stale reads").isZero();
+		assertThat(report.resurrections()).as("deleted profiles served").isZero();
+	}
+
+	@Test
+	void theCheckerFindsViolationsWhenInvalidationsAreFireAndForget() throws Exception {
+		Report report = new Checker(fireAndForget).run(stallingListeners(fireAndForget));
+		logger.info("MEASURED consistency checker, fire-and-forget invalidations: " + report);
+
+		assertThat(report.reads()).as("reads").isGreaterThan(300);
+		assertThat(report.staleReads() + report.resurrections()).as("violations").isPositive();
+	}
+
+	@Test
 	void theCheckerFindsViolationsInTheTextbookConfiguration() throws Exception {
-		Report report = new Checker(textbook).run();
+		Report report = new Checker(textbook).run(() -> {
+		});
 		logger.info("MEASURED consistency checker, textbook: " + report);
 
 		assertThat(report.reads()).as("reads").isGreaterThan(300);
 		assertThat(report.staleReads() + report.resurrections()).as("violations").isPositive();
+	}
+
+	/**
+	 * Every 800 ms, stalls one member's invalidation listener and heartbeat for 300 ms,
+	 * as a GC pause would.
+	 */
+	private static Runnable stallingListeners(List<ServiceInstance> members) {
+		return () -> {
+			long deadline = System.nanoTime() + RUN.toNanos();
+			while (System.nanoTime() - deadline < 0 && !Thread.currentThread().isInterrupted()) {
+				ServiceInstance member = members.get(ThreadLocalRandom.current().nextInt(members.size()));
+				member.bean(InvalidationBus.class).pauseFor(Duration.ofMillis(300));
+				sleepMillis(800);
+			}
+		};
+	}
+
+	private static void sleepMillis(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
 	}
 
 	/** One bounded run against a set of instances. */
@@ -128,13 +207,17 @@ class ConsistencyCheckerTests {
 			this.instances = instances;
 		}
 
-		Report run() throws Exception {
+		/**
+		 * Creates the profiles, then runs readers, writers and the deleter for
+		 * {@link #RUN} while {@code disturbance} runs beside them.
+		 */
+		Report run(Runnable disturbance) throws Exception {
 			for (int i = 0; i < HOT_PROFILES + DOOMED_PROFILES; i++) {
 				long id = create();
 				((i < HOT_PROFILES) ? this.hot : this.doomed).add(id);
 			}
 			long deadline = System.nanoTime() + RUN.toNanos();
-			ExecutorService executor = Executors.newFixedThreadPool(WRITERS + READERS + 1);
+			ExecutorService executor = Executors.newFixedThreadPool(WRITERS + READERS + 2);
 			try {
 				List<Future<?>> workers = new ArrayList<>();
 				for (int i = 0; i < WRITERS; i++) {
@@ -144,6 +227,7 @@ class ConsistencyCheckerTests {
 					workers.add(executor.submit(() -> read(deadline)));
 				}
 				workers.add(executor.submit(() -> delete(deadline)));
+				workers.add(executor.submit(disturbance));
 				for (Future<?> worker : workers) {
 					worker.get(RUN.toSeconds() + 60, TimeUnit.SECONDS);
 				}

@@ -1,0 +1,151 @@
+package dev.userprofiles.cache;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ProfileLoads;
+import dev.userprofiles.infra.RedisKeys;
+import dev.userprofiles.infra.ServiceInstance;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.cache.CacheManager;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The local level on three instances sharing the cluster and the database: hits that
+ * never reach Redis, a member whose invalidation listener stalls, and a working set far
+ * larger than the local bound.
+ */
+class NearCacheTests {
+
+	private static final Log logger = LogFactory.getLog(NearCacheTests.class);
+
+	private static final Http http = new Http();
+
+	private static final List<ServiceInstance> instances = new ArrayList<>();
+
+	@BeforeAll
+	static void startInstances() {
+		for (int i = 0; i < 3; i++) {
+			instances.add(CacheConfigurations.leased());
+		}
+	}
+
+	@AfterAll
+	static void stopInstances() {
+		instances.forEach(ServiceInstance::close);
+	}
+
+	@Test
+	void repeatedReadsAreServedLocallyWithoutRedisOrTheDatabase() {
+		ServiceInstance instance = instances.get(0);
+		long id = create(instance, "Local");
+		RedisKeys redis = new RedisKeys(instance.bean(RedisConnectionFactory.class));
+		assertThat(http.get(instance.url("/users/" + id)).status()).isEqualTo(200);
+		double localHits = CacheConfigurations.localHits(List.of(instance));
+		long gets = redis.commandCalls("get");
+		int loads = instance.bean(ProfileLoads.class).loadsOf(id);
+
+		for (int i = 0; i < 20; i++) {
+			assertThat(http.get(instance.url("/users/" + id)).status()).isEqualTo(200);
+		}
+
+		assertThat(CacheConfigurations.localHits(List.of(instance)) - localHits).isEqualTo(20);
+		assertThat(redis.commandCalls("get") - gets).as("Redis GETs of 20 local hits").isZero();
+		assertThat(instance.bean(ProfileLoads.class).loadsOf(id)).isEqualTo(loads);
+	}
+
+	@Test
+	void writesWaitOutAStalledMemberThatThenServesNoStaleRead() {
+		ServiceInstance writer = instances.get(0);
+		ServiceInstance stalled = instances.get(1);
+		ServiceInstance other = instances.get(2);
+		String username = "stall" + System.nanoTime();
+		long id = http.post(writer.url("/users"), Http.profileJson(username, "Before")).id();
+		for (ServiceInstance instance : instances) {
+			// Twice: the second read is a local hit on every instance.
+			http.get(instance.url("/users/" + id));
+			http.get(instance.url("/users/" + id));
+		}
+		ProfileCacheProperties.Near settings = writer.bean(ProfileCacheProperties.class).near();
+
+		stalled.bean(InvalidationBus.class).pauseFor(Duration.ofSeconds(3));
+		long pausedAt = System.nanoTime();
+		long slowest = 0;
+		int writes = 0;
+		int staleReads = 0;
+		while (System.nanoTime() - pausedAt < Duration.ofSeconds(4).toNanos()) {
+			Http.Result written = http.put(writer.url("/users/" + id),
+					Http.profileJson(username, "Name " + System.nanoTime()));
+			assertThat(written.status()).isEqualTo(200);
+			writes++;
+			slowest = Math.max(slowest, written.nanos());
+			for (ServiceInstance reader : List.of(stalled, other)) {
+				Http.Result read = http.get(reader.url("/users/" + id));
+				if (read.version() < written.version()) {
+					staleReads++;
+				}
+			}
+		}
+		logger.info("MEASURED stalled member (3 s): " + writes + " writes, slowest "
+				+ Duration.ofNanos(slowest).toMillis() + " ms, " + staleReads + " stale reads");
+
+		assertThat(writes).isGreaterThan(5);
+		assertThat(Duration.ofNanos(slowest)).as("slowest write")
+			.isLessThan(settings.membershipTtl().plus(Duration.ofSeconds(1)));
+		assertThat(staleReads).as("stale reads on the stalled and the other member").isZero();
+	}
+
+	@Test
+	void aWorkingSetTenTimesTheLocalBoundStaysWithinTheBound() {
+		try (ServiceInstance small = CacheConfigurations.leased("profiles.cache.caches.users.local-size=256KB")) {
+			long bound = 256 * 1024;
+			// About 470 bytes an entry: 5,500 profiles weigh ten times the bound.
+			int profiles = 5500;
+			JdbcTemplate jdbc = small.bean(JdbcTemplate.class);
+			List<Long> ids = jdbc.queryForList("""
+					INSERT INTO user_profiles (username, email, display_name, bio, created_at, updated_at, version)
+					SELECT 'mem' || n || '_' || extract(epoch from now())::bigint, 'mem' || n || '_'
+					         || extract(epoch from now())::bigint || '@example.com', 'Memory ' || n,
+					       repeat('b', 100), now(), now(), 1
+					FROM generate_series(1, ?) AS n
+					RETURNING id""", Long.class, profiles);
+			assertThat(ids).hasSize(profiles);
+			Cache<?, ?> local = localLevel(small);
+			for (long id : ids) {
+				assertThat(http.get(small.url("/users/" + id)).status()).isEqualTo(200);
+			}
+			local.cleanUp();
+			long weight = local.policy().eviction().orElseThrow().weightedSize().orElseThrow();
+			long weighed = local.estimatedSize();
+			logger.info("MEASURED local level bound " + bound + " B, working set " + profiles + " profiles: " + weighed
+					+ " entries weighing " + weight + " B, evictions " + local.stats().evictionCount());
+
+			assertThat(weight).isLessThanOrEqualTo(bound);
+			assertThat(local.stats().evictionCount()).isGreaterThan(profiles / 2);
+		}
+	}
+
+	private static Cache<?, ?> localLevel(ServiceInstance instance) {
+		NearCache cache = (NearCache) instance.bean(CacheManager.class).getCache(CacheNames.USERS);
+		assertThat(cache).as("the users cache has a local level").isNotNull();
+		return cache.localLevel();
+	}
+
+	private static long create(ServiceInstance instance, String name) {
+		Http.Result created = http.post(instance.url("/users"), Http.profileJson("near" + System.nanoTime(), name));
+		assertThat(created.status()).isEqualTo(201);
+		return created.id();
+	}
+
+}
