@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -39,9 +40,17 @@ class PendingEvictions implements DisposableBean {
 
 	private final Duration giveUpAfter;
 
+	/** Nanosecond time source, like {@link System#nanoTime()}. */
+	private final LongSupplier ticker;
+
 	PendingEvictions(Duration retryInterval, Duration giveUpAfter, MeterRegistry meters) {
+		this(retryInterval, giveUpAfter, meters, System::nanoTime);
+	}
+
+	PendingEvictions(Duration retryInterval, Duration giveUpAfter, MeterRegistry meters, LongSupplier ticker) {
 		this.retryInterval = retryInterval;
 		this.giveUpAfter = giveUpAfter;
+		this.ticker = ticker;
 		Gauge.builder("cache.evictions.pending", this.deadlines, Map::size)
 			.description("Evictions that failed and are being retried")
 			.register(meters);
@@ -56,7 +65,7 @@ class PendingEvictions implements DisposableBean {
 	boolean retry(Cache cache, Object key) {
 		Pending pending = new Pending(cache, key);
 		if (this.deadlines.size() >= CAPACITY
-				|| this.deadlines.putIfAbsent(pending, System.nanoTime() + this.giveUpAfter.toNanos()) != null) {
+				|| this.deadlines.putIfAbsent(pending, this.ticker.getAsLong() + this.giveUpAfter.toNanos()) != null) {
 			return false;
 		}
 		schedule(pending);
@@ -81,7 +90,7 @@ class PendingEvictions implements DisposableBean {
 			this.deadlines.remove(pending);
 		}
 		catch (RuntimeException ex) {
-			if (System.nanoTime() - deadline >= 0) {
+			if (this.ticker.getAsLong() - deadline >= 0) {
 				this.deadlines.remove(pending);
 			}
 			else {
