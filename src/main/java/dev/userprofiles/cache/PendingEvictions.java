@@ -6,10 +6,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.cache.Cache;
@@ -28,6 +32,10 @@ class PendingEvictions implements DisposableBean {
 	/** Most keys waiting at once; beyond that a key is dropped and counted. */
 	static final int CAPACITY = 100_000;
 
+	private static final long OVERFLOW_WARNING_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
+
+	private static final Log logger = LogFactory.getLog(PendingEvictions.class);
+
 	private final Map<Pending, Long> deadlines = new ConcurrentHashMap<>();
 
 	private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
@@ -43,6 +51,12 @@ class PendingEvictions implements DisposableBean {
 	/** Nanosecond time source, like {@link System#nanoTime()}. */
 	private final LongSupplier ticker;
 
+	private final Counter droppedOnOverflow;
+
+	private final AtomicLong nextOverflowWarningAt;
+
+	private final AtomicLong overflowsNotLogged = new AtomicLong();
+
 	PendingEvictions(Duration retryInterval, Duration giveUpAfter, MeterRegistry meters) {
 		this(retryInterval, giveUpAfter, meters, System::nanoTime);
 	}
@@ -51,8 +65,17 @@ class PendingEvictions implements DisposableBean {
 		this.retryInterval = retryInterval;
 		this.giveUpAfter = giveUpAfter;
 		this.ticker = ticker;
+		this.nextOverflowWarningAt = new AtomicLong(ticker.getAsLong());
 		Gauge.builder("cache.evictions.pending", this.deadlines, Map::size)
 			.description("Evictions that failed and are being retried")
+			.register(meters);
+		this.droppedOnOverflow = dropped("overflow", meters);
+	}
+
+	private static Counter dropped(String reason, MeterRegistry meters) {
+		return Counter.builder("cache.evictions.dropped")
+			.description("Failed evictions given up before their entry could expire")
+			.tag("reason", reason)
 			.register(meters);
 	}
 
@@ -64,8 +87,11 @@ class PendingEvictions implements DisposableBean {
 	 */
 	boolean retry(Cache cache, Object key) {
 		Pending pending = new Pending(cache, key);
-		if (this.deadlines.size() >= CAPACITY
-				|| this.deadlines.putIfAbsent(pending, this.ticker.getAsLong() + this.giveUpAfter.toNanos()) != null) {
+		if (this.deadlines.size() >= CAPACITY && !this.deadlines.containsKey(pending)) {
+			dropOnOverflow(pending);
+			return false;
+		}
+		if (this.deadlines.putIfAbsent(pending, this.ticker.getAsLong() + this.giveUpAfter.toNanos()) != null) {
 			return false;
 		}
 		schedule(pending);
@@ -74,6 +100,27 @@ class PendingEvictions implements DisposableBean {
 
 	int size() {
 		return this.deadlines.size();
+	}
+
+	/**
+	 * Counts every dropped key but logs at most one warning per interval, as an outage
+	 * long enough to fill the queue would otherwise flood the log.
+	 */
+	private void dropOnOverflow(Pending pending) {
+		this.droppedOnOverflow.increment();
+		long now = this.ticker.getAsLong();
+		long warnAt = this.nextOverflowWarningAt.get();
+		if (now - warnAt >= 0
+				&& this.nextOverflowWarningAt.compareAndSet(warnAt, now + OVERFLOW_WARNING_INTERVAL_NANOS)) {
+			long notLogged = this.overflowsNotLogged.getAndSet(0);
+			logger.warn("Cache eviction queue is full (" + CAPACITY + " keys): dropped the eviction of key "
+					+ pending.key() + " from '" + pending.cache().getName()
+					+ "', whose old entry may be served until its TTL ends"
+					+ ((notLogged > 0) ? " (" + notLogged + " more dropped since the last warning)" : ""));
+		}
+		else {
+			this.overflowsNotLogged.incrementAndGet();
+		}
 	}
 
 	private void schedule(Pending pending) {
