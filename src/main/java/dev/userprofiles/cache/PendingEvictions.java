@@ -81,9 +81,9 @@ class PendingEvictions implements DisposableBean {
 
 	/**
 	 * Retries evicting {@code key} from {@code cache} until it succeeds or the longest
-	 * TTL has passed.
-	 * @return whether the key was queued (false when it already was, or the queue is
-	 * full)
+	 * TTL has passed since the last call for that key.
+	 * @return whether the key was queued (false when it already was, its retries now
+	 * lasting longer, or when the queue is full)
 	 */
 	boolean retry(Cache cache, Object key) {
 		Pending pending = new Pending(cache, key);
@@ -91,7 +91,9 @@ class PendingEvictions implements DisposableBean {
 			dropOnOverflow(pending);
 			return false;
 		}
-		if (this.deadlines.putIfAbsent(pending, this.ticker.getAsLong() + this.giveUpAfter.toNanos()) != null) {
+		// A key queued again takes the new deadline: the entry its latest failed write
+		// left behind may live a full TTL from now.
+		if (this.deadlines.put(pending, this.ticker.getAsLong() + this.giveUpAfter.toNanos()) != null) {
 			return false;
 		}
 		schedule(pending);

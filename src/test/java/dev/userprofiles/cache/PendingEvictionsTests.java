@@ -1,6 +1,9 @@
 package dev.userprofiles.cache;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -11,48 +14,93 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.cache.concurrent.ConcurrentMapCache;
+import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.util.StringUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 @ExtendWith(OutputCaptureExtension.class)
 class PendingEvictionsTests {
 
-	private static final Duration NEVER = Duration.ofHours(1);
+	private static final Duration GIVE_UP_AFTER = Duration.ofSeconds(10);
+
+	/** Long enough that no scheduled retry runs during a test. */
+	private static final Duration NO_RETRY = Duration.ofHours(1);
+
+	private static final Duration QUICK_RETRY = Duration.ofMillis(10);
 
 	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
+	/** The ticker: time moves only when a test moves it. */
 	private final AtomicLong now = new AtomicLong();
 
-	private final PendingEvictions pendingEvictions = new PendingEvictions(NEVER, NEVER, this.meters, this.now::get);
+	private final List<PendingEvictions> started = new ArrayList<>();
 
 	@AfterEach
 	void stopRetries() {
-		this.pendingEvictions.destroy();
+		this.started.forEach(PendingEvictions::destroy);
 	}
 
 	@Test
 	void countsKeysDroppedBeyondCapacityAndWarnsAtMostEveryTenSeconds(CapturedOutput output) {
+		PendingEvictions pendingEvictions = pendingEvictions(NO_RETRY);
 		ConcurrentMapCache cache = new ConcurrentMapCache("users");
 		for (int key = 0; key < PendingEvictions.CAPACITY; key++) {
-			assertThat(this.pendingEvictions.retry(cache, key)).isTrue();
+			assertThat(pendingEvictions.retry(cache, key)).isTrue();
 		}
 
 		for (int key = -1; key >= -3; key--) {
-			assertThat(this.pendingEvictions.retry(cache, key)).isFalse();
+			assertThat(pendingEvictions.retry(cache, key)).isFalse();
 		}
 		assertThat(dropped("overflow")).isEqualTo(3);
 		assertThat(overflowWarnings(output)).isOne();
 
-		this.now.addAndGet(Duration.ofSeconds(9).toNanos());
-		this.pendingEvictions.retry(cache, -4);
+		advanceTo(Duration.ofSeconds(9));
+		pendingEvictions.retry(cache, -4);
 		assertThat(overflowWarnings(output)).isOne();
 
-		this.now.addAndGet(Duration.ofSeconds(1).toNanos());
-		this.pendingEvictions.retry(cache, -5);
+		advanceTo(Duration.ofSeconds(10));
+		pendingEvictions.retry(cache, -5);
 		assertThat(overflowWarnings(output)).isEqualTo(2);
 		assertThat(dropped("overflow")).isEqualTo(5);
-		assertThat(this.pendingEvictions.size()).isEqualTo(PendingEvictions.CAPACITY);
+		assertThat(pendingEvictions.size()).isEqualTo(PendingEvictions.CAPACITY);
+	}
+
+	@Test
+	void keyQueuedAgainIsRetriedUntilTheLaterDeadline() {
+		PendingEvictions pendingEvictions = pendingEvictions(QUICK_RETRY);
+		FlakyCache cache = new FlakyCache(Integer.MAX_VALUE);
+		pendingEvictions.retry(cache, 1L);
+		advanceTo(Duration.ofSeconds(6));
+		pendingEvictions.retry(cache, 1L);
+
+		advanceTo(Duration.ofSeconds(12));
+		awaitTwoMoreAttemptsOrNoneLeft(cache, pendingEvictions);
+		assertThat(pendingEvictions.size()).as("retries past the first deadline").isOne();
+
+		advanceTo(Duration.ofSeconds(16));
+		await().atMost(Duration.ofSeconds(5)).until(() -> pendingEvictions.size() == 0);
+	}
+
+	private PendingEvictions pendingEvictions(Duration retryInterval) {
+		PendingEvictions pendingEvictions = new PendingEvictions(retryInterval, GIVE_UP_AFTER, this.meters,
+				this.now::get);
+		this.started.add(pendingEvictions);
+		return pendingEvictions;
+	}
+
+	private void advanceTo(Duration time) {
+		this.now.set(time.toNanos());
+	}
+
+	/**
+	 * Waits until an attempt has started and finished entirely after the clock moved.
+	 */
+	private static void awaitTwoMoreAttemptsOrNoneLeft(FlakyCache cache, PendingEvictions pendingEvictions) {
+		int attempts = cache.attempts();
+		await().atMost(Duration.ofSeconds(5))
+			.until(() -> cache.attempts() >= attempts + 2 || pendingEvictions.size() == 0);
 	}
 
 	private double dropped(String reason) {
@@ -61,6 +109,35 @@ class PendingEvictionsTests {
 
 	private static int overflowWarnings(CapturedOutput output) {
 		return StringUtils.countOccurrencesOf(output.getOut(), "eviction queue is full");
+	}
+
+	/**
+	 * A cache whose evict fails a chosen number of times before it succeeds.
+	 */
+	static class FlakyCache extends ConcurrentMapCache {
+
+		private final AtomicInteger failuresLeft;
+
+		private final AtomicInteger attempts = new AtomicInteger();
+
+		FlakyCache(int failures) {
+			super("users");
+			this.failuresLeft = new AtomicInteger(failures);
+		}
+
+		@Override
+		public void evict(Object key) {
+			this.attempts.incrementAndGet();
+			if (this.failuresLeft.getAndDecrement() > 0) {
+				throw new RedisConnectionFailureException("down");
+			}
+			super.evict(key);
+		}
+
+		int attempts() {
+			return this.attempts.get();
+		}
+
 	}
 
 }
