@@ -36,7 +36,7 @@ class PendingEvictions implements DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(PendingEvictions.class);
 
-	private final Map<Pending, Long> deadlines = new ConcurrentHashMap<>();
+	private final Map<Pending, Deadline> deadlines = new ConcurrentHashMap<>();
 
 	private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
 		Thread thread = new Thread(task, "cache-pending-evictions");
@@ -93,7 +93,7 @@ class PendingEvictions implements DisposableBean {
 		}
 		// A key queued again takes the new deadline: the entry its latest failed write
 		// left behind may live a full TTL from now.
-		if (this.deadlines.put(pending, this.ticker.getAsLong() + this.giveUpAfter.toNanos()) != null) {
+		if (this.deadlines.put(pending, new Deadline(this.ticker.getAsLong() + this.giveUpAfter.toNanos())) != null) {
 			return false;
 		}
 		schedule(pending);
@@ -130,21 +130,29 @@ class PendingEvictions implements DisposableBean {
 	}
 
 	private void attempt(Pending pending) {
-		Long deadline = this.deadlines.get(pending);
+		Deadline deadline = this.deadlines.get(pending);
 		if (deadline == null) {
 			return;
 		}
 		try {
 			pending.cache().evict(pending.key());
-			this.deadlines.remove(pending);
+			finish(pending, deadline);
 		}
 		catch (RuntimeException ex) {
-			if (this.ticker.getAsLong() - deadline >= 0) {
-				this.deadlines.remove(pending);
+			if (deadline.hasPassed(this.ticker.getAsLong())) {
+				finish(pending, deadline);
 			}
 			else {
 				schedule(pending);
 			}
+		}
+	}
+
+	private void finish(Pending pending, Deadline deadline) {
+		// A retry() since this attempt began queued the key again, maybe for a write
+		// that failed after the evict above: the key needs another attempt.
+		if (!this.deadlines.remove(pending, deadline)) {
+			schedule(pending);
 		}
 	}
 
@@ -154,6 +162,24 @@ class PendingEvictions implements DisposableBean {
 	}
 
 	private record Pending(Cache cache, Object key) {
+
+	}
+
+	/**
+	 * When to give up on a key. Compared by identity, not value: a key queued again must
+	 * be told apart even when the ticker has not moved between the two calls.
+	 */
+	private static final class Deadline {
+
+		private final long nanos;
+
+		Deadline(long nanos) {
+			this.nanos = nanos;
+		}
+
+		boolean hasPassed(long now) {
+			return now - this.nanos >= 0;
+		}
 
 	}
 

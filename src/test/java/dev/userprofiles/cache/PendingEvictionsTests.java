@@ -3,6 +3,8 @@ package dev.userprofiles.cache;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -83,6 +85,35 @@ class PendingEvictionsTests {
 		await().atMost(Duration.ofSeconds(5)).until(() -> pendingEvictions.size() == 0);
 	}
 
+	@Test
+	void keyQueuedAgainWhileAnAttemptSucceedsIsEvictedAgain() throws InterruptedException {
+		PendingEvictions pendingEvictions = pendingEvictions(QUICK_RETRY);
+		CountDownLatch evicted = new CountDownLatch(1);
+		CountDownLatch queuedAgain = new CountDownLatch(1);
+		FlakyCache cache = new FlakyCache(0) {
+
+			@Override
+			public void evict(Object key) {
+				super.evict(key);
+				if (attempts() == 1) {
+					evicted.countDown();
+					awaitLatch(queuedAgain);
+				}
+			}
+
+		};
+		pendingEvictions.retry(cache, 1L);
+		assertThat(evicted.await(5, TimeUnit.SECONDS)).isTrue();
+
+		// A newer write's put failed after the evict but before the attempt finished;
+		// the clock has not moved, so the deadline is numerically the same.
+		pendingEvictions.retry(cache, 1L);
+		queuedAgain.countDown();
+
+		await().atMost(Duration.ofSeconds(5)).until(() -> pendingEvictions.size() == 0);
+		assertThat(cache.attempts()).isEqualTo(2);
+	}
+
 	private PendingEvictions pendingEvictions(Duration retryInterval) {
 		PendingEvictions pendingEvictions = new PendingEvictions(retryInterval, GIVE_UP_AFTER, this.meters,
 				this.now::get);
@@ -109,6 +140,18 @@ class PendingEvictionsTests {
 
 	private static int overflowWarnings(CapturedOutput output) {
 		return StringUtils.countOccurrencesOf(output.getOut(), "eviction queue is full");
+	}
+
+	private static void awaitLatch(CountDownLatch latch) {
+		try {
+			if (!latch.await(5, TimeUnit.SECONDS)) {
+				throw new IllegalStateException("The test never released the latch");
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	/**
