@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -17,6 +19,7 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.cache.Cache;
+import org.springframework.context.SmartLifecycle;
 
 /**
  * Evictions retried until Redis takes them. When a write's put or evict fails (a master
@@ -26,13 +29,26 @@ import org.springframework.cache.Cache;
  * A retry may evict a newer entry written meanwhile: that costs one miss, never a stale
  * read. Retries stop once the entry would have expired anyway. Hand-written because the
  * cache abstraction has no repair queue and a scheduler plus a map is all it takes.
+ * <p>
+ * On shutdown each pending eviction is tried once more; what still fails is dropped,
+ * counted and logged. Every drop is counted in {@code cache.evictions.dropped} by reason.
  */
-class PendingEvictions implements DisposableBean {
+class PendingEvictions implements SmartLifecycle, DisposableBean {
 
 	/** Most keys waiting at once; beyond that a key is dropped and counted. */
 	static final int CAPACITY = 100_000;
 
+	/**
+	 * Stops after the web server, so that no request queues a key after the final
+	 * attempt, and before the Redis connection factory (phase 0), so that attempt can
+	 * reach Redis.
+	 */
+	static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
+
 	private static final long OVERFLOW_WARNING_INTERVAL_NANOS = Duration.ofSeconds(10).toNanos();
+
+	/** How long shutdown waits for an attempt in progress (a Redis timeout at most). */
+	private static final Duration ATTEMPT_IN_PROGRESS_WAIT = Duration.ofSeconds(5);
 
 	private static final Log logger = LogFactory.getLog(PendingEvictions.class);
 
@@ -53,9 +69,17 @@ class PendingEvictions implements DisposableBean {
 
 	private final Counter droppedOnOverflow;
 
+	private final Counter droppedOnShutdown;
+
 	private final AtomicLong nextOverflowWarningAt;
 
 	private final AtomicLong overflowsNotLogged = new AtomicLong();
+
+	private volatile boolean running;
+
+	private final AtomicBoolean stopped = new AtomicBoolean();
+
+	private volatile boolean finalAttemptsStarted;
 
 	PendingEvictions(Duration retryInterval, Duration giveUpAfter, MeterRegistry meters) {
 		this(retryInterval, giveUpAfter, meters, System::nanoTime);
@@ -70,6 +94,7 @@ class PendingEvictions implements DisposableBean {
 			.description("Evictions that failed and are being retried")
 			.register(meters);
 		this.droppedOnOverflow = dropped("overflow", meters);
+		this.droppedOnShutdown = dropped("shutdown", meters);
 	}
 
 	private static Counter dropped(String reason, MeterRegistry meters) {
@@ -126,7 +151,18 @@ class PendingEvictions implements DisposableBean {
 	}
 
 	private void schedule(Pending pending) {
-		this.scheduler.schedule(() -> attempt(pending), this.retryInterval.toMillis(), TimeUnit.MILLISECONDS);
+		try {
+			this.scheduler.schedule(() -> attempt(pending), this.retryInterval.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (RejectedExecutionException ex) {
+			// Shut down. Until the final attempts start, the key waits for them; after,
+			// it gets its one final attempt here.
+			if (this.finalAttemptsStarted && this.deadlines.remove(pending) != null && !evicts(pending)) {
+				this.droppedOnShutdown.increment();
+				logger.warn("Cache eviction of key " + pending.key() + " from '" + pending.cache().getName()
+						+ "' failed after shutdown and was dropped; its old entry may be served until its TTL ends");
+			}
+		}
 	}
 
 	private void attempt(Pending pending) {
@@ -156,9 +192,74 @@ class PendingEvictions implements DisposableBean {
 		}
 	}
 
+	private static boolean evicts(Pending pending) {
+		try {
+			pending.cache().evict(pending.key());
+			return true;
+		}
+		catch (RuntimeException ex) {
+			return false;
+		}
+	}
+
+	@Override
+	public void start() {
+		this.running = true;
+	}
+
+	@Override
+	public boolean isRunning() {
+		return this.running;
+	}
+
+	@Override
+	public int getPhase() {
+		return PHASE;
+	}
+
+	/**
+	 * Stops retrying and tries each pending eviction once more; those that still fail are
+	 * dropped. Runs once, whether called by the lifecycle or by {@link #destroy()}.
+	 */
+	@Override
+	public void stop() {
+		this.running = false;
+		if (!this.stopped.compareAndSet(false, true)) {
+			return;
+		}
+		this.scheduler.shutdownNow();
+		awaitAttemptInProgress();
+		this.finalAttemptsStarted = true;
+		int dropped = 0;
+		for (Pending pending : this.deadlines.keySet()) {
+			// Removing claims the key: a concurrent schedule() cannot attempt it too.
+			if (this.deadlines.remove(pending) != null && !evicts(pending)) {
+				dropped++;
+			}
+		}
+		if (dropped > 0) {
+			this.droppedOnShutdown.increment(dropped);
+			logger.warn(dropped + " pending cache eviction(s) failed at shutdown and were dropped;"
+					+ " their old entries may be served until their TTLs end");
+		}
+	}
+
+	private void awaitAttemptInProgress() {
+		try {
+			this.scheduler.awaitTermination(ATTEMPT_IN_PROGRESS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	/**
+	 * Makes the final attempts when the lifecycle did not stop this (a context that never
+	 * started, or a test).
+	 */
 	@Override
 	public void destroy() {
-		this.scheduler.shutdownNow();
+		stop();
 	}
 
 	private record Pending(Cache cache, Object key) {

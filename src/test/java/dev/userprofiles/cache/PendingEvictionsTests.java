@@ -15,13 +15,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.web.server.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.cache.concurrent.ConcurrentMapCache;
+import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.data.redis.RedisConnectionFailureException;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.util.StringUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+/**
+ * The retry queue's bookkeeping, against in-memory caches and a ticker only the test
+ * moves, so its edge cases need neither Redis nor sleeping.
+ */
 @ExtendWith(OutputCaptureExtension.class)
 class PendingEvictionsTests {
 
@@ -112,6 +119,63 @@ class PendingEvictionsTests {
 
 		await().atMost(Duration.ofSeconds(5)).until(() -> pendingEvictions.size() == 0);
 		assertThat(cache.attempts()).isEqualTo(2);
+	}
+
+	@Test
+	void shutdownTriesEachPendingEvictionOnceMoreAndCountsWhatIsDropped(CapturedOutput output) {
+		PendingEvictions pendingEvictions = pendingEvictions(NO_RETRY);
+		FlakyCache cache = new FlakyCache(1);
+		for (long key = 1; key <= 3; key++) {
+			cache.put(key, "old");
+			pendingEvictions.retry(cache, key);
+		}
+
+		pendingEvictions.destroy();
+
+		assertThat(cache.attempts()).isEqualTo(3);
+		assertThat(cache.getNativeCache()).hasSize(1);
+		assertThat(pendingEvictions.size()).isZero();
+		assertThat(dropped("shutdown")).isOne();
+		assertThat(StringUtils.countOccurrencesOf(output.getOut(), "1 pending cache eviction(s) failed at shutdown"))
+			.isOne();
+	}
+
+	@Test
+	void evictionQueuedAfterShutdownIsTriedOnceInsteadOfThrowing() {
+		PendingEvictions pendingEvictions = pendingEvictions(NO_RETRY);
+		pendingEvictions.destroy();
+		FlakyCache cache = new FlakyCache(Integer.MAX_VALUE);
+
+		pendingEvictions.retry(cache, 1L);
+
+		assertThat(cache.attempts()).isOne();
+		assertThat(pendingEvictions.size()).isZero();
+		assertThat(dropped("shutdown")).isOne();
+	}
+
+	@Test
+	void closingTheContextMakesTheFinalAttemptsOnce(CapturedOutput output) {
+		PendingEvictions pendingEvictions = pendingEvictions(NO_RETRY);
+		FlakyCache cache = new FlakyCache(Integer.MAX_VALUE);
+		try (GenericApplicationContext context = new GenericApplicationContext()) {
+			context.registerBean(PendingEvictions.class, () -> pendingEvictions);
+			context.refresh();
+			assertThat(pendingEvictions.isRunning()).isTrue();
+			pendingEvictions.retry(cache, 1L);
+		}
+
+		assertThat(pendingEvictions.isRunning()).isFalse();
+		assertThat(cache.attempts()).isOne();
+		assertThat(dropped("shutdown")).isOne();
+		assertThat(StringUtils.countOccurrencesOf(output.getOut(), "failed at shutdown")).isOne();
+	}
+
+	@Test
+	void stopsAfterTheWebServerAndBeforeRedisDisconnects() {
+		PendingEvictions pendingEvictions = pendingEvictions(NO_RETRY);
+
+		assertThat(pendingEvictions.getPhase()).isLessThan(WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE)
+			.isGreaterThan(new LettuceConnectionFactory().getPhase());
 	}
 
 	private PendingEvictions pendingEvictions(Duration retryInterval) {
