@@ -76,8 +76,9 @@ class UserProfileController {
 	}
 
 	@DeleteMapping("/{id}")
-	ResponseEntity<Void> deleteProfile(@PathVariable @Positive long id) {
-		this.profiles.deleteProfile(id);
+	ResponseEntity<Void> deleteProfile(@PathVariable @Positive long id,
+			@RequestHeader(name = HttpHeaders.IF_MATCH, required = false) @Nullable String ifMatch) {
+		this.profiles.deleteProfile(id, ifMatch);
 		return ResponseEntity.noContent().build();
 	}
 

@@ -70,9 +70,7 @@ class UserProfileService {
 		UserProfileEntity entity = this.repository.findForUpdate(id)
 			.orElseThrow(() -> new ProfileNotFoundException(id));
 		UserProfile current = entity.toProfile();
-		if (!ProfileETags.ifMatchAllows(ifMatch, current)) {
-			throw new StaleProfileException(id, ProfileETags.of(current));
-		}
+		requireMatch(ifMatch, current);
 		requireUnique(request, id);
 		if (!entity.replaceWith(request, now())) {
 			return current;
@@ -80,11 +78,28 @@ class UserProfileService {
 		return saveOrConflict(entity).toProfile();
 	}
 
+	/**
+	 * Deletes a profile.
+	 * @param ifMatch the request's {@code If-Match} header, if any
+	 */
 	@CacheEvict(cacheNames = CacheNames.USERS, key = "#id")
 	@Transactional
-	public void deleteProfile(long id) {
+	public void deleteProfile(long id, @Nullable String ifMatch) {
+		if (ifMatch != null) {
+			// Locks the row, so no write can change the version between check and delete.
+			UserProfile current = this.repository.findForUpdate(id)
+				.orElseThrow(() -> new ProfileNotFoundException(id))
+				.toProfile();
+			requireMatch(ifMatch, current);
+		}
 		if (this.repository.deleteProfile(id) == 0) {
 			throw new ProfileNotFoundException(id);
+		}
+	}
+
+	private static void requireMatch(@Nullable String ifMatch, UserProfile current) {
+		if (!ProfileETags.ifMatchAllows(ifMatch, current)) {
+			throw new StaleProfileException(current.id(), ProfileETags.of(current));
 		}
 	}
 

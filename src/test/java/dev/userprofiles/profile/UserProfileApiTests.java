@@ -225,6 +225,59 @@ class UserProfileApiTests {
 	}
 
 	@Test
+	void deleteWithStaleIfMatchIs412AndDeletesNothing() {
+		JsonNode created = this.api.createProfile();
+		long id = created.get("id").asLong();
+		String body = ApiClient.profileJson(created.get("username").asString(), created.get("email").asString(),
+				"Changed");
+		assertThat(this.api.put("/users/" + id, body).status()).isEqualTo(200);
+
+		ApiClient.Response stale = this.api.delete("/users/" + id, "If-Match", "\"" + id + "-1\"");
+
+		assertThat(stale.status()).isEqualTo(412);
+		assertThat(stale.header("Content-Type")).startsWith("application/problem+json");
+		assertThat(stale.json().get("detail").asString()).contains("\"" + id + "-2\"");
+		ApiClient.Response current = this.api.get("/users/" + id);
+		assertThat(current.status()).isEqualTo(200);
+		assertThat(current.json().get("version").asLong()).isEqualTo(2);
+	}
+
+	@Test
+	void deleteWithMatchingIfMatchDeletes() {
+		long id = this.api.createProfile().get("id").asLong();
+
+		ApiClient.Response deleted = this.api.delete("/users/" + id, "If-Match", "\"" + id + "-1\"");
+
+		assertThat(deleted.status()).isEqualTo(204);
+		assertThat(this.api.get("/users/" + id).status()).isEqualTo(404);
+	}
+
+	@Test
+	void deleteHonoursWildcardAndListsInIfMatch() {
+		long first = this.api.createProfile().get("id").asLong();
+		long second = this.api.createProfile().get("id").asLong();
+		long third = this.api.createProfile().get("id").asLong();
+
+		// A weak tag never matches: If-Match uses the strong comparison.
+		assertThat(this.api.delete("/users/" + third, "If-Match", "W/\"" + third + "-1\"").status()).isEqualTo(412);
+		assertThat(this.api.get("/users/" + third).status()).isEqualTo(200);
+		assertThat(this.api.delete("/users/" + first, "If-Match", "*").status()).isEqualTo(204);
+		assertThat(
+				this.api.delete("/users/" + second, "If-Match", "\"" + second + "-0\", \"" + second + "-1\"").status())
+			.isEqualTo(204);
+		assertThat(this.api.get("/users/" + first).status()).isEqualTo(404);
+		assertThat(this.api.get("/users/" + second).status()).isEqualTo(404);
+	}
+
+	@Test
+	void deleteOnUnknownProfileWithIfMatchIs404() {
+		ApiClient.Response response = this.api.delete("/users/987654321987", "If-Match", "*");
+
+		assertThat(response.status()).isEqualTo(404);
+		assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+	}
+
+	@Test
 	void listsProfilesOrderedByIdWithTotals() {
 		for (int i = 0; i < 3; i++) {
 			this.api.createProfile();
