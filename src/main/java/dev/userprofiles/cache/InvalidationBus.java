@@ -438,10 +438,14 @@ final class InvalidationBus implements SmartLifecycle {
 		return this.running;
 	}
 
-	/** Started after the connection factory, stopped before it. */
+	/**
+	 * Started after the Redis connection factory (phase 0) and before the web server;
+	 * stopped after the web server and the last retries of {@code PendingEvictions}
+	 * (whose evictions publish here), and before Redis disconnects.
+	 */
 	@Override
 	public int getPhase() {
-		return SmartLifecycle.DEFAULT_PHASE - 100;
+		return SmartLifecycle.DEFAULT_PHASE - 8192;
 	}
 
 	private StatefulRedisClusterConnection<String, String> commands() {
