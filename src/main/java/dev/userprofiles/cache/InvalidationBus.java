@@ -289,12 +289,14 @@ final class InvalidationBus implements SmartLifecycle {
 			.eval(RENEW, ScriptOutputType.MULTI, new String[] { this.membersKey, this.acksKey }, this.memberId,
 					Long.toString(this.settings.membershipTtl().toMillis()), this.lastApplied);
 		this.liveMembers.set(result.get(1).intValue());
-		if (this.settings.durableRenewals() && !replicated()) {
-			return;
-		}
 		if (result.get(0) == 0) {
 			// Writers may have skipped this member while its registration was expired.
+			// Cleared now, even if this renewal does not count: the next one will find
+			// the registration live and clear nothing.
 			clearLocalLevels();
+		}
+		if (this.settings.durableRenewals() && !replicated()) {
+			return;
 		}
 		this.fenceDeadline = sent + this.settings.membershipTtl().minus(this.settings.safetyMargin()).toNanos();
 	}
