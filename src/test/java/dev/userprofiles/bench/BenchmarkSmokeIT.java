@@ -59,6 +59,10 @@ class BenchmarkSmokeIT {
 		assertThat(results.services()).hasSize(4)
 			.allSatisfy((service) -> assertThat(service.residentBytes()).isPositive());
 		assertThat(results.targets()).isNotEmpty();
+		// PUTs ran against ours alone and with two more members on the invalidation bus.
+		assertThat(results.targets()).filteredOn((target) -> target.name().contains("PUT"))
+			.hasSize(2)
+			.allSatisfy((target) -> assertThat(target.value()).isPositive());
 
 		JsonNode json = JsonMapper.builder().build().readTree(output.resolve("results.json").toFile());
 		assertThat(json.get("scenarios")).hasSize(10);
