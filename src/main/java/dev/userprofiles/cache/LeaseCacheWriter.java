@@ -44,10 +44,12 @@ import org.springframework.data.redis.serializer.RedisSerializer;
  * the next read fills it under a lease.</li>
  * </ul>
  * Value and lease share a Redis Cluster hash slot (the lease key hash-tags the value
- * key), so each step is one Lua script on one node. Every Redis call passes a circuit
- * breaker: while it is open, calls fail at once and the cache layer reads from the
- * database, instead of paying a timeout per request. Plain lookups, clearing and
- * statistics are those of Spring Data Redis's own writer.
+ * key), so each step is one Lua script on one node. Lookups and clearing pass a circuit
+ * breaker: while it is open, they fail at once and the cache layer reads from the
+ * database, instead of paying a timeout per request. Invalidations, fills and lease
+ * releases do not: the first must never be hidden, the others follow a permitted lookup
+ * and, refused, would strand waiters on the lease. Plain lookups, clearing and statistics
+ * are those of Spring Data Redis's own writer.
  * <p>
  * Use it with {@code @Cacheable(sync = true)}: that is the call that carries the loader.
  * An absent value ({@code null}) is stored for one lease period only. Time-to-idle is not
