@@ -95,6 +95,12 @@ class RedisOutageTests {
 		long statements = sql.getPrepareStatementCount();
 		assertThat(api.get("/users/" + id).json().get("displayName").asString()).isEqualTo("Updated during the outage");
 		assertThat(sql.getPrepareStatementCount()).as("served from the cache").isEqualTo(statements);
+		// Writes are acknowledged again once every connection is back.
+		await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+			String handle = ApiClient.uniqueHandle();
+			return api.post("/users", ApiClient.profileJson(handle, handle + "@example.com", "After the outage"))
+				.status() == 201;
+		});
 	}
 
 	@Test
