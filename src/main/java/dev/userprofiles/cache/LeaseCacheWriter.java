@@ -39,9 +39,13 @@ import org.springframework.data.redis.serializer.RedisSerializer;
  * invalidates (deletes) value and lease together after its commit, so a value loaded
  * before that commit is refused instead of overwriting the fresh state: no stale
  * sets.</li>
- * <li>Writes never store values. {@code put} invalidates like {@code evict}: a value
- * handed in by a writer cannot be proven newer than one a concurrent writer handed in;
- * the next read fills it under a lease.</li>
+ * <li>A write's {@code put} (write-through, {@code @CachePut} after the commit) replaces
+ * only an entry that is there and older: it compares the versions inside the encoded
+ * values (the last protobuf field, or JSON's last member), so of two writers the newer
+ * one wins in either order. It stores nothing where there is no entry (an expired or
+ * evicted key cannot tell how new a late put is; the next read fills it under a lease),
+ * and over a cached "absent" only a version 1 (a creation). Either way it deletes the
+ * lease, so a fill that loaded before the commit is refused.</li>
  * </ul>
  * Value and lease share a Redis Cluster hash slot (the lease key hash-tags the value
  * key), so each step is one Lua script on one node. Lookups and clearing pass a circuit
@@ -97,6 +101,64 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 			  redis.call('SET', KEYS[1], ARGV[2])
 			else
 			  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+			end
+			return 1
+			""", Long.class);
+
+	/**
+	 * KEYS: value, lease. ARGV: new value, TTL in ms (0: none), the encoded "absent".
+	 * Returns 1 when stored, 0 when refused (no entry, or one as new), 2 when the new
+	 * value carries no version (then the entry is invalidated instead).
+	 */
+	private static final RedisScript<Long> PUT_IF_NEWER = RedisScript.of("""
+			local function version(encoded)
+			  if string.byte(encoded, 1) == 123 then
+			    local v = string.match(encoded, '"version":(%d+)}$')
+			    return v and tonumber(v)
+			  end
+			  -- protobuf: field 10 (tag 0x50), a varint, is the last field
+			  local n = #encoded
+			  if n < 2 or string.byte(encoded, n) >= 128 then
+			    return nil
+			  end
+			  local first = n
+			  while first > 1 and string.byte(encoded, first - 1) >= 128 do
+			    first = first - 1
+			  end
+			  if first < 2 or string.byte(encoded, first - 1) ~= 80 then
+			    return nil
+			  end
+			  local v, scale = 0, 1
+			  for i = first, n do
+			    v = v + (string.byte(encoded, i) % 128) * scale
+			    scale = scale * 128
+			  end
+			  return v
+			end
+			redis.call('DEL', KEYS[2])
+			local new = version(ARGV[1])
+			if not new then
+			  redis.call('DEL', KEYS[1])
+			  return 2
+			end
+			local current = redis.call('GET', KEYS[1])
+			if not current then
+			  return 0
+			end
+			if current == ARGV[3] then
+			  if new ~= 1 then
+			    return 0
+			  end
+			else
+			  local old = version(current)
+			  if old and old >= new then
+			    return 0
+			  end
+			end
+			if ARGV[2] == '0' then
+			  redis.call('SET', KEYS[1], ARGV[1])
+			else
+			  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 			end
 			return 1
 			""", Long.class);
@@ -346,14 +408,27 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		return deleted != null && deleted > 0;
 	}
 
-	/** Invalidates instead of storing; see the class description. */
+	/**
+	 * Write-through: replaces the entry if it is there and older, and refuses in-flight
+	 * fills; see the class description. Not through the breaker, like an invalidation.
+	 */
 	@Override
+	@SuppressWarnings({ "unchecked", "rawtypes" })
 	public void put(String name, byte[] key, byte[] value, @Nullable Duration ttl) {
-		if (this.putWarned.compareAndSet(false, true)) {
-			logger.warn("Cache '" + name + "' invalidates on put: values are only stored by reads under a lease; "
-					+ "prefer @CacheEvict on writes");
+		RedisSerializer results = RedisSerializer.byteArray();
+		Long outcome = (Long) this.redis.execute((RedisScript) PUT_IF_NEWER, RedisSerializer.byteArray(), results,
+				List.of(key, leaseKey(key)), value, millis(ttl), NULL_VALUE);
+		if (outcome != null && outcome == 1) {
+			this.statistics.incPuts(name);
 		}
-		evict(name, key);
+		if (outcome != null && outcome == 2 && this.putWarned.compareAndSet(false, true)) {
+			logger.warn("Cache '" + name + "' got a value without a version: writes invalidate instead");
+		}
+		count("cache.puts.through", name, "result", (outcome == null) ? "failed" : switch (outcome.intValue()) {
+			case 1 -> "stored";
+			case 2 -> "invalidated";
+			default -> "refused";
+		});
 	}
 
 	@Override

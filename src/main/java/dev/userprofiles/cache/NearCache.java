@@ -29,8 +29,9 @@ import org.springframework.util.unit.DataSize;
  * the install cannot interleave with them. A stripe shared by several keys only ever
  * refuses more fills, never fewer.
  * <p>
- * Writes change the Redis level first, then the local level, then publish: a fill whose
- * ticket is newer than the local invalidation therefore reads Redis after its change.
+ * Writes (evictions, and puts written through) change the Redis level first, then the
+ * local level, then publish: a fill whose ticket is newer than the local invalidation
+ * therefore reads Redis after its change.
  */
 final class NearCache implements Cache {
 
@@ -130,10 +131,14 @@ final class NearCache implements Cache {
 		return (T) value;
 	}
 
-	/** Writers invalidate: see {@code LeaseCacheWriter}. */
+	/**
+	 * Write-through: the Redis level takes the value if it is newer than its entry (see
+	 * {@code LeaseCacheWriter}); the local levels drop the key as on {@link #evict} and
+	 * read the new value from Redis next.
+	 */
 	@Override
 	public void put(Object key, @Nullable Object value) {
-		evict(key);
+		writeThenInvalidate(key, () -> this.redis.put(key, value));
 	}
 
 	@Override
@@ -148,10 +153,14 @@ final class NearCache implements Cache {
 	 */
 	@Override
 	public void evict(Object key) {
+		writeThenInvalidate(key, () -> this.redis.evict(key));
+	}
+
+	private void writeThenInvalidate(Object key, Runnable redisWrite) {
 		String localKey = key.toString();
 		RuntimeException failure = null;
 		try {
-			this.redis.evict(key);
+			redisWrite.run();
 		}
 		catch (RuntimeException ex) {
 			failure = ex;

@@ -9,6 +9,7 @@ import org.hibernate.exception.ConstraintViolationException;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.annotation.CacheEvict;
+import org.springframework.cache.annotation.CachePut;
 import org.springframework.cache.annotation.Cacheable;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.data.domain.PageRequest;
@@ -22,10 +23,10 @@ import org.springframework.transaction.annotation.Transactional;
  * <p>
  * Reads fill the cache under a lease ({@code sync = true} hands the loader to the cache
  * layer, which loads each missing key once across all instances and refuses a value that
- * a write made stale meanwhile). Writes only invalidate: the caching interceptor is
- * ordered outside the transaction (see {@code CacheConfiguration}), so a
- * {@code @CacheEvict} runs after the commit, and a write that rolls back never touches
- * the cache.
+ * a write made stale meanwhile). Updates write through ({@code @CachePut}: the cache
+ * keeps the newer of two versions), deletes invalidate. The caching interceptor is
+ * ordered outside the transaction (see {@code CacheConfiguration}), so both run after the
+ * commit, and a write that rolls back never touches the cache.
  */
 @Service
 class UserProfileService {
@@ -51,8 +52,9 @@ class UserProfileService {
 		return ProfilePage.of(this.repository.findAll(request).map(UserProfileEntity::toProfile));
 	}
 
-	// A read of this id just before it existed may have cached "absent" briefly.
-	@CacheEvict(cacheNames = CacheNames.USERS, key = "#result.id")
+	// A read of this id just before it existed may have cached "absent" briefly: the
+	// put replaces it (a version 1 may), otherwise it stores nothing.
+	@CachePut(cacheNames = CacheNames.USERS, key = "#result.id")
 	@Transactional
 	public UserProfile createProfile(ProfileRequest request) {
 		requireUnique(request, NO_PROFILE);
@@ -64,7 +66,7 @@ class UserProfileService {
 	 * Replaces every mutable field of a profile.
 	 * @param ifMatch the request's {@code If-Match} header, if any
 	 */
-	@CacheEvict(cacheNames = CacheNames.USERS, key = "#id")
+	@CachePut(cacheNames = CacheNames.USERS, key = "#id")
 	@Transactional
 	public UserProfile replaceProfile(long id, ProfileRequest request, @Nullable String ifMatch) {
 		UserProfileEntity entity = this.repository.findForUpdate(id)

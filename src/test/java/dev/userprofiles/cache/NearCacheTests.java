@@ -10,7 +10,9 @@ import com.github.benmanes.caffeine.cache.Cache;
 import dev.userprofiles.infra.Http;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.RedisKeys;
+import dev.userprofiles.cache.proto.CachedUserProfile;
 import dev.userprofiles.infra.ServiceInstance;
+import dev.userprofiles.profile.UserProfile;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.apache.commons.logging.Log;
@@ -18,6 +20,7 @@ import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.cache.CacheManager;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
@@ -69,6 +72,34 @@ class NearCacheTests {
 		assertThat(CacheConfigurations.localHits(List.of(instance)) - localHits).isEqualTo(20);
 		assertThat(redis.commandCalls("get") - gets).as("Redis GETs of 20 local hits").isZero();
 		assertThat(instance.bean(ProfileLoads.class).loadsOf(id)).isEqualTo(loads);
+	}
+
+	@Test
+	void aLateWriteThroughNeverReplacesANewerEntryNorRecreatesAnEvictedOne() throws Exception {
+		ServiceInstance instance = instances.get(0);
+		String username = "late" + System.nanoTime();
+		Http.Result created = http.post(instance.url("/users"), Http.profileJson(username, "Version 1"));
+		long id = created.id();
+		Http.Result first = http.get(instance.url("/users/" + id));
+		UserProfile version1 = JsonMapper.builder().build().readValue(first.body(), UserProfile.class);
+		assertThat(http.put(instance.url("/users/" + id), Http.profileJson(username, "Version 2")).version())
+			.isEqualTo(2);
+		RedisKeys redis = new RedisKeys(instance.bean(RedisConnectionFactory.class));
+		String key = RedisKeys.cacheKey(CacheNames.USERS, id);
+		org.springframework.cache.Cache users = instance.bean(CacheManager.class).getCache(CacheNames.USERS);
+
+		// The write of version 1 arrives after version 2 was written through.
+		users.put(id, version1);
+		assertThat(CachedUserProfile.parseFrom(redis.get(key)).getVersion()).as("Redis after the late put")
+			.isEqualTo(2);
+		assertThat(http.get(instance.url("/users/" + id)).version()).isEqualTo(2);
+
+		// The entry expired or was evicted: a late put cannot tell it is late, so it
+		// stores nothing.
+		redis.delete(key);
+		users.put(id, version1);
+		assertThat(redis.exists(key)).as("entry after a put onto a missing key").isFalse();
+		assertThat(http.get(instance.url("/users/" + id)).version()).isEqualTo(2);
 	}
 
 	@Test

@@ -152,7 +152,7 @@ class ProfileCachingTests {
 	}
 
 	@Test
-	void updateInvalidatesTheEntryAndTheNextReadStoresTheNewVersion() throws Exception {
+	void updateWritesTheNewVersionThroughWithoutALoad() throws Exception {
 		JsonNode created = this.api.createProfile();
 		long id = created.get("id").asLong();
 		this.api.get("/users/" + id);
@@ -161,12 +161,24 @@ class ProfileCachingTests {
 		this.api.put("/users/" + id, ApiClient.profileJson(created.get("username").asString(),
 				created.get("email").asString(), "Updated Name"));
 
-		assertThat(this.redis.exists(RedisKeys.cacheKey(CacheNames.USERS, id))).isFalse();
-		this.api.get("/users/" + id);
 		CachedUserProfile cached = CachedUserProfile
 			.parseFrom(this.redis.get(RedisKeys.cacheKey(CacheNames.USERS, id)));
 		assertThat(cached.getVersion()).isEqualTo(2);
 		assertThat(cached.getDisplayName()).isEqualTo("Updated Name");
+		long statements = this.sql.getPrepareStatementCount();
+		assertThat(this.api.get("/users/" + id).json().get("version").asLong()).isEqualTo(2);
+		assertThat(this.sql.getPrepareStatementCount()).as("SQL of the read after the update").isEqualTo(statements);
+	}
+
+	@Test
+	void updateOfAnUncachedProfileLeavesTheCacheToTheFirstRead() {
+		JsonNode created = this.api.createProfile();
+		long id = created.get("id").asLong();
+
+		this.api.put("/users/" + id, ApiClient.profileJson(created.get("username").asString(),
+				created.get("email").asString(), "Updated Name"));
+
+		assertThat(this.redis.exists(RedisKeys.cacheKey(CacheNames.USERS, id))).isFalse();
 	}
 
 	@Test
