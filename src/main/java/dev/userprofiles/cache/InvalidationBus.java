@@ -176,9 +176,11 @@ final class InvalidationBus implements SmartLifecycle {
 
 	private volatile boolean running;
 
-	private @Nullable StatefulRedisClusterConnection<String, String> commands;
+	private volatile @Nullable RedisClusterClient client;
 
-	private @Nullable StatefulRedisClusterConnection<String, String> listening;
+	private volatile @Nullable StatefulRedisClusterConnection<String, String> commands;
+
+	private volatile @Nullable StatefulRedisClusterConnection<String, String> listening;
 
 	private @Nullable Thread listener;
 
@@ -324,7 +326,7 @@ final class InvalidationBus implements SmartLifecycle {
 
 	private void listen() {
 		while (this.running) {
-			if (System.nanoTime() - this.pausedUntil < 0) {
+			if (System.nanoTime() - this.pausedUntil < 0 || this.listening == null) {
 				sleep(Duration.ofMillis(10));
 				continue;
 			}
@@ -372,7 +374,7 @@ final class InvalidationBus implements SmartLifecycle {
 	private void beat() {
 		while (this.running) {
 			long started = System.nanoTime();
-			if (started - this.pausedUntil >= 0) {
+			if (started - this.pausedUntil >= 0 && connected()) {
 				try {
 					renew();
 				}
@@ -395,27 +397,50 @@ final class InvalidationBus implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		if (!(this.connectionFactory.getRequiredNativeClient() instanceof RedisClusterClient client)) {
+		if (!(this.connectionFactory.getRequiredNativeClient() instanceof RedisClusterClient cluster)) {
 			throw new IllegalStateException("The near cache needs a Redis Cluster (spring.data.redis.cluster.nodes); "
 					+ "set profiles.cache.near.enabled=false for a standalone Redis");
 		}
-		this.commands = client.connect(StringCodec.UTF8);
-		this.listening = client.connect(StringCodec.UTF8);
-		this.listening.setTimeout(LISTEN_BLOCK.multipliedBy(10));
+		this.client = cluster;
 		this.running = true;
+		this.listener = daemon("near-cache-listener", this::listen);
+		this.heartbeat = daemon("near-cache-heartbeat", this::beat);
+	}
+
+	/**
+	 * Connects on the heartbeat thread, so that the service starts while Redis is down
+	 * (its local levels stay unserved, its writes answer 503, until Redis is back).
+	 */
+	private boolean connected() {
+		if (this.commands != null) {
+			return true;
+		}
+		RedisClusterClient cluster = this.client;
+		if (cluster == null) {
+			return false;
+		}
+		StatefulRedisClusterConnection<String, String> commands = null;
+		StatefulRedisClusterConnection<String, String> listening = null;
 		try {
+			commands = cluster.connect(StringCodec.UTF8);
+			listening = cluster.connect(StringCodec.UTF8);
+			listening.setTimeout(LISTEN_BLOCK.multipliedBy(10));
 			// Entries before this point concern nothing this member holds yet.
-			List<StreamMessage<String, String>> last = this.commands.sync()
+			List<StreamMessage<String, String>> last = commands.sync()
 				.xrevrange(this.streamKey, Range.create("-", "+"), Limit.from(1));
 			if (!last.isEmpty()) {
 				this.lastApplied = last.get(0).getId();
 			}
+			this.listening = listening;
+			this.commands = commands;
+			return true;
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Redis unreachable at start: the local cache level stays unserved until it is back: " + ex);
+			close(commands);
+			close(listening);
+			logger.debug("Invalidation bus cannot reach Redis yet; the local levels stay unserved", ex);
+			return false;
 		}
-		this.listener = daemon("near-cache-listener", this::listen);
-		this.heartbeat = daemon("near-cache-heartbeat", this::beat);
 	}
 
 	@Override

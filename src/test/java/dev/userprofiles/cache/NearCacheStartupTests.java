@@ -1,0 +1,50 @@
+package dev.userprofiles.cache;
+
+import java.time.Duration;
+
+import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ServiceInstance;
+import dev.userprofiles.infra.TestInfrastructure;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * An instance started while every Redis node is down starts all the same, serves from
+ * Postgres, and joins the invalidation bus once Redis is back.
+ */
+class NearCacheStartupTests {
+
+	private static final Http http = new Http();
+
+	@Test
+	void startsWhileRedisIsDownAndJoinsTheBusWhenItReturns() {
+		TestInfrastructure infrastructure = TestInfrastructure.get();
+		long id;
+		try (ServiceInstance seeding = CacheConfigurations.leased()) {
+			id = http.post(seeding.url("/users"), Http.profileJson("boot" + System.nanoTime(), "Boot")).id();
+		}
+		infrastructure.stopAllRedisNodes();
+		ServiceInstance instance = null;
+		try {
+			instance = CacheConfigurations.leased();
+			assertThat(http.get(instance.url("/users/" + id)).status()).isEqualTo(200);
+			assertThat(instance.bean(InvalidationBus.class).servesLocally()).isFalse();
+		}
+		finally {
+			infrastructure.startAllRedisNodes();
+		}
+		try (ServiceInstance started = instance) {
+			await().atMost(Duration.ofSeconds(30))
+				.pollInterval(Duration.ofMillis(200))
+				.until(() -> started.bean(InvalidationBus.class).servesLocally());
+			String username = "after" + System.nanoTime();
+			await().atMost(Duration.ofSeconds(30))
+				.pollInterval(Duration.ofMillis(250))
+				.until(() -> http.post(started.url("/users"), Http.profileJson(username + System.nanoTime(), "After"))
+					.status() == 201);
+		}
+	}
+
+}
