@@ -311,8 +311,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		try {
 			// Not through the breaker: refused, it would leave the lease to expire and
 			// everyone waiting on it for the lease TTL.
-			Long stored = this.redis.execute(FILL, RedisSerializer.byteArray(), null, List.of(key, leaseKey), token,
-					value, millis(ttl));
+			Long stored = runUnguarded(FILL, List.of(key, leaseKey), token, value, millis(ttl));
 			if (stored != null && stored == 1) {
 				this.statistics.incPuts(name);
 				count("cache.fills", name, "result", "stored");
@@ -329,12 +328,10 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		}
 	}
 
-	@SuppressWarnings({ "unchecked", "rawtypes" })
 	private void release(byte[] leaseKey, byte[] token) {
 		try {
 			// Not through the breaker, like a fill: a refused release strands waiters.
-			RedisSerializer results = RedisSerializer.byteArray();
-			this.redis.execute((RedisScript) RELEASE, RedisSerializer.byteArray(), results, List.of(leaseKey), token);
+			runUnguarded(RELEASE, List.of(leaseKey), token);
 		}
 		catch (RuntimeException ex) {
 			// The lease expires by itself.
@@ -372,11 +369,19 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	}
 
 	/** Runs a script on the node serving the keys' slot, through the breaker. */
-	@SuppressWarnings({ "unchecked", "rawtypes" })
 	private <T> T run(RedisScript<T> script, List<byte[]> keys, byte[]... args) {
+		return this.breaker.call(() -> runUnguarded(script, keys, args));
+	}
+
+	/**
+	 * Runs a script on the node serving the keys' slot, bypassing the breaker: only for
+	 * calls that must always be tried (see the class description).
+	 */
+	@SuppressWarnings({ "unchecked", "rawtypes" })
+	private <T> T runUnguarded(RedisScript<T> script, List<byte[]> keys, byte[]... args) {
 		RedisSerializer results = RedisSerializer.byteArray();
-		return this.breaker.call(() -> (T) this.redis.execute((RedisScript) script, RedisSerializer.byteArray(),
-				results, keys, (Object[]) args));
+		return (T) this.redis.execute((RedisScript) script, RedisSerializer.byteArray(), results, keys,
+				(Object[]) args);
 	}
 
 	/**
@@ -384,11 +389,8 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	 * always tried, and its failure reaches the writer (see
 	 * {@code TolerantCacheErrorHandler}), since an open breaker must not hide it.
 	 */
-	@SuppressWarnings({ "unchecked", "rawtypes" })
 	private Long invalidate(byte[] key) {
-		RedisSerializer results = RedisSerializer.byteArray();
-		return (Long) this.redis.execute((RedisScript) INVALIDATE, RedisSerializer.byteArray(), results,
-				List.of(key, leaseKey(key)));
+		return runUnguarded(INVALIDATE, List.of(key, leaseKey(key)));
 	}
 
 	/**
@@ -413,11 +415,8 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	 * fills; see the class description. Not through the breaker, like an invalidation.
 	 */
 	@Override
-	@SuppressWarnings({ "unchecked", "rawtypes" })
 	public void put(String name, byte[] key, byte[] value, @Nullable Duration ttl) {
-		RedisSerializer results = RedisSerializer.byteArray();
-		Long outcome = (Long) this.redis.execute((RedisScript) PUT_IF_NEWER, RedisSerializer.byteArray(), results,
-				List.of(key, leaseKey(key)), value, millis(ttl), NULL_VALUE);
+		Long outcome = runUnguarded(PUT_IF_NEWER, List.of(key, leaseKey(key)), value, millis(ttl), NULL_VALUE);
 		if (outcome != null && outcome == 1) {
 			this.statistics.incPuts(name);
 		}
