@@ -1,10 +1,12 @@
 package dev.userprofiles.cache;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 
 import dev.userprofiles.infra.Http;
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.infra.TestInfrastructure;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,14 +38,22 @@ class NearCacheStartupTests {
 			infrastructure.startAllRedisNodes();
 		}
 		try (ServiceInstance started = instance) {
-			await().atMost(Duration.ofSeconds(30))
+			await().atMost(Duration.ofSeconds(60))
 				.pollInterval(Duration.ofMillis(200))
 				.until(() -> started.bean(InvalidationBus.class).servesLocally());
-			String username = "after" + System.nanoTime();
-			await().atMost(Duration.ofSeconds(30))
-				.pollInterval(Duration.ofMillis(250))
-				.until(() -> http.post(started.url("/users"), Http.profileJson(username + System.nanoTime(), "After"))
-					.status() == 201);
+			AtomicReference<Http.Result> last = new AtomicReference<>();
+			try {
+				await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
+					last.set(http.post(started.url("/users"), Http.profileJson("after" + System.nanoTime(), "After")));
+					return last.get().status() == 201;
+				});
+			}
+			catch (ConditionTimeoutException ex) {
+				Http.Result answer = last.get();
+				throw new AssertionError("No POST answered 201 within 60 s of joining the bus; the last answer: "
+						+ ((answer != null) ? answer.status() + " " + answer.body() : "none") + "; serving locally: "
+						+ started.bean(InvalidationBus.class).servesLocally(), ex);
+			}
 		}
 	}
 
