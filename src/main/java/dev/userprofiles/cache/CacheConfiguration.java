@@ -186,9 +186,16 @@ class CacheConfiguration implements CachingConfigurer {
 		};
 	}
 
+	/** Keeps the leases of running loads alive; closed with the context. */
+	@Bean
+	LeaseKeeper leaseKeeper() {
+		ProfileCacheProperties.Lease lease = this.properties.lease();
+		return new LeaseKeeper(lease.ttl(), lease.maxLoad());
+	}
+
 	@Bean
 	RedisCacheManagerBuilderCustomizer profileCaches(RedisConnectionFactory connectionFactory,
-			CircuitBreaker redisCacheBreaker, MeterRegistry meterRegistry) {
+			CircuitBreaker redisCacheBreaker, LeaseKeeper leaseKeeper, MeterRegistry meterRegistry) {
 		Map<String, RedisCacheConfiguration> caches = new LinkedHashMap<>();
 		this.properties.caches().forEach((name, spec) -> caches.put(name, cacheConfiguration(spec)));
 		// Immediate writes: an evict has reached Redis when the request returns, so the
@@ -197,7 +204,7 @@ class CacheConfiguration implements CachingConfigurer {
 				(configurer) -> configurer.immediateWrites().batchStrategy(BatchStrategies.scan(1000)));
 		ProfileCacheProperties.Lease lease = this.properties.lease();
 		RedisCacheWriter writer = new LeaseCacheWriter(plain, connectionFactory, new RedisBreaker(redisCacheBreaker),
-				this.failures, meterRegistry, lease.ttl(), lease.maxWait());
+				this.failures, meterRegistry, lease.ttl(), lease.maxWait(), leaseKeeper);
 		return (builder) -> builder.cacheWriter(writer)
 			.withInitialCacheConfigurations(caches)
 			.disableCreateOnMissingCache()

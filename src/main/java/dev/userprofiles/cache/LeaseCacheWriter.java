@@ -34,7 +34,8 @@ import org.springframework.data.redis.serializer.RedisSerializer;
  * <li>A miss takes a <em>lease</em>: a token in a key next to the value, atomically with
  * the lookup. Only its holder loads the value from the database; everyone else who misses
  * meanwhile waits for the value to appear (or for the lease to expire, when its holder
- * died), then reads it from Redis.</li>
+ * died), then reads it from Redis. While it loads, the holder keeps its lease alive
+ * ({@link LeaseKeeper}), up to {@code max-load}.</li>
  * <li>The holder stores the loaded value only if its lease is still there: a write
  * invalidates (deletes) value and lease together after its commit, so a value loaded
  * before that commit is refused instead of overwriting the fresh state: no stale
@@ -171,6 +172,14 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 			return 0
 			""", Long.class);
 
+	/** KEYS: lease. ARGV: token, TTL in ms. Prolongs a lease only while it is ours. */
+	private static final RedisScript<Long> EXTEND = RedisScript.of("""
+			if redis.call('GET', KEYS[1]) == ARGV[1] then
+			  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+			end
+			return 0
+			""", Long.class);
+
 	/** KEYS: value, lease. Deletes both, so an in-flight fill can no longer store. */
 	private static final RedisScript<Long> INVALIDATE = RedisScript.of("return redis.call('DEL', KEYS[1], KEYS[2])",
 			Long.class);
@@ -191,17 +200,19 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	private final Duration maxWait;
 
+	private final LeaseKeeper keeper;
+
 	private final AtomicBoolean putWarned;
 
 	LeaseCacheWriter(RedisCacheWriter delegate, RedisConnectionFactory connectionFactory, RedisBreaker breaker,
-			CacheFailures failures, MeterRegistry meters, Duration leaseTtl, Duration maxWait) {
+			CacheFailures failures, MeterRegistry meters, Duration leaseTtl, Duration maxWait, LeaseKeeper keeper) {
 		this(delegate, scriptTemplate(connectionFactory), breaker, CacheStatisticsCollector.none(), failures, meters,
-				leaseTtl, maxWait, new AtomicBoolean());
+				leaseTtl, maxWait, keeper, new AtomicBoolean());
 	}
 
 	private LeaseCacheWriter(RedisCacheWriter delegate, RedisTemplate<byte[], byte[]> redis, RedisBreaker breaker,
 			CacheStatisticsCollector statistics, CacheFailures failures, MeterRegistry meters, Duration leaseTtl,
-			Duration maxWait, AtomicBoolean putWarned) {
+			Duration maxWait, LeaseKeeper keeper, AtomicBoolean putWarned) {
 		this.delegate = delegate;
 		this.redis = redis;
 		this.breaker = breaker;
@@ -210,6 +221,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		this.meters = meters;
 		this.leaseTtl = leaseTtl;
 		this.maxWait = maxWait;
+		this.keeper = keeper;
 		this.putWarned = putWarned;
 	}
 
@@ -294,7 +306,9 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	private byte[] loadAndFill(String name, byte[] key, byte[] leaseKey, byte[] token, Supplier<byte[]> valueLoader,
 			@Nullable Duration ttl) {
 		byte[] value;
-		try {
+		byte[] ttlMillis = millis(this.leaseTtl);
+		try (LeaseKeeper.Held held = this.keeper
+			.hold(() -> runUnguarded(EXTEND, List.of(leaseKey), token, ttlMillis))) {
 			value = valueLoader.get();
 		}
 		catch (RuntimeException ex) {
@@ -488,7 +502,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	@Override
 	public RedisCacheWriter withStatisticsCollector(CacheStatisticsCollector collector) {
 		return new LeaseCacheWriter(this.delegate.withStatisticsCollector(collector), this.redis, this.breaker,
-				collector, this.failures, this.meters, this.leaseTtl, this.maxWait, this.putWarned);
+				collector, this.failures, this.meters, this.leaseTtl, this.maxWait, this.keeper, this.putWarned);
 	}
 
 	/**

@@ -51,19 +51,23 @@ record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix,
 	/**
 	 * Leases on misses (see {@code LeaseCacheWriter}).
 	 *
-	 * @param ttl how long a lease lives: longer than a database load takes, since a load
-	 * that outlives its lease is not cached; it is also how long others wait when the
-	 * lease holder dies
+	 * @param ttl how long a lease lives unless its holder extends it: how long others
+	 * wait when the holder's process dies
+	 * @param maxLoad how long a holder extends its lease while it loads: at least the
+	 * longest a database load takes (Hikari's {@code connection-timeout} plus the
+	 * statement timeout), so that a slow load is not joined by a second one; a load still
+	 * running after it (a stuck thread) lets the lease lapse within {@code ttl}
 	 * @param maxWait the longest a request waits for another's fill before it reads the
-	 * database itself; longer than {@code ttl}, so that a dead holder's lease expires and
-	 * one waiter takes over
+	 * database itself: longer than {@code max-load} plus {@code ttl}, so that a slow load
+	 * is waited for, and a stuck holder's lease lapses and one waiter takes over first
 	 */
-	record Lease(@DefaultValue("2s") Duration ttl, @DefaultValue("3s") Duration maxWait) {
+	record Lease(@DefaultValue("2s") Duration ttl, @DefaultValue("3s") Duration maxLoad,
+			@DefaultValue("6s") Duration maxWait) {
 
 		Lease {
-			if (maxWait.compareTo(ttl) <= 0) {
-				throw new IllegalArgumentException(
-						"profiles.cache.lease.max-wait (" + maxWait + ") must exceed the lease ttl (" + ttl + ")");
+			if (maxWait.compareTo(maxLoad.plus(ttl)) <= 0) {
+				throw new IllegalArgumentException("profiles.cache.lease.max-wait (" + maxWait
+						+ ") must exceed max-load plus ttl (" + maxLoad.plus(ttl) + ")");
 			}
 		}
 

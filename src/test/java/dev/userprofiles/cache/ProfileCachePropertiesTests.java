@@ -23,9 +23,10 @@ class ProfileCachePropertiesTests {
 	}
 
 	@Test
-	void refusesALeaseWaitThatEndsBeforeADeadHoldersLeaseExpires() {
+	void refusesALeaseWaitThatEndsBeforeAStuckHoldersLeaseLapses() {
 		assertThatIllegalArgumentException()
-			.isThrownBy(() -> new ProfileCacheProperties.Lease(Duration.ofSeconds(2), Duration.ofSeconds(2)))
+			.isThrownBy(() -> new ProfileCacheProperties.Lease(Duration.ofSeconds(2), Duration.ofSeconds(3),
+					Duration.ofSeconds(5)))
 			.withMessageContaining("max-wait");
 	}
 
@@ -60,7 +61,7 @@ class ProfileCachePropertiesTests {
 	}
 
 	private static ProfileCacheProperties.Lease lease() {
-		return new ProfileCacheProperties.Lease(Duration.ofSeconds(2), Duration.ofSeconds(3));
+		return new ProfileCacheProperties.Lease(Duration.ofSeconds(2), Duration.ofSeconds(3), Duration.ofSeconds(6));
 	}
 
 	private static ProfileCacheProperties.Breaker breaker() {
