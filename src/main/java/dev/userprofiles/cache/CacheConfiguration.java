@@ -149,7 +149,7 @@ class CacheConfiguration implements CachingConfigurer {
 	 */
 	@Bean
 	static BeanPostProcessor nearCacheLevels(ObjectProvider<InvalidationBus> bus,
-			ObjectProvider<ProfileCacheProperties> properties) {
+			ObjectProvider<ProfileCacheProperties> properties, ObjectProvider<MeterRegistry> meters) {
 		return new BeanPostProcessor() {
 
 			@Override
@@ -166,7 +166,8 @@ class CacheConfiguration implements CachingConfigurer {
 					}
 					RedisSerializer<UserProfile> serializer = valueSerializer(spec.format());
 					return new NearCache(redisLevel, spec.localSize(), spec.ttl(),
-							(value) -> serializer.serialize((UserProfile) value).length, invalidationBus);
+							(value) -> serializer.serialize((UserProfile) value).length, invalidationBus,
+							settings.lease().maxWait(), meters.getObject());
 				});
 			}
 

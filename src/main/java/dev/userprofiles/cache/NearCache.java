@@ -2,12 +2,19 @@ package dev.userprofiles.cache;
 
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.ToIntFunction;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.Cache;
@@ -32,6 +39,15 @@ import org.springframework.util.unit.DataSize;
  * Writes (evictions, and puts written through) change the Redis level first, then the
  * local level, then publish: a fill whose ticket is newer than the local invalidation
  * therefore reads Redis after its change.
+ * <p>
+ * Concurrent local misses of one key share one read of the Redis level (a
+ * <em>flight</em>): followers wait for its value, at most {@code max-wait}, instead of
+ * each polling Redis for the lease holder's fill. A request may join a flight only when
+ * it could be served a local hit at that moment (the membership lease is fresh) and the
+ * key's ticket still equals the flight's: then no invalidation of the key, and no clear,
+ * was applied since the flight began, so no write acknowledged before the request began
+ * can be newer than the flight's value (the same argument as for a local hit). Otherwise
+ * the request starts a flight of its own.
  */
 final class NearCache implements Cache {
 
@@ -52,15 +68,30 @@ final class NearCache implements Cache {
 
 	private final AtomicLong epoch = new AtomicLong();
 
+	/** The reads of the Redis level running now, by key. */
+	private final ConcurrentMap<String, Flight> flights = new ConcurrentHashMap<>();
+
+	private final Duration maxWait;
+
+	private final Counter joined;
+
 	/**
 	 * @param redis the Redis level
 	 * @param maximum the local level's bound
 	 * @param ttl how long a local entry lives at most (the Redis level's TTL)
 	 * @param encodedSize a value's size in bytes, encoded as Redis stores it
 	 * @param bus the bus that invalidates this cache's local level on every member
+	 * @param maxWait how long a request waits for another's read of the same key
+	 * @param meters where the count of joined reads goes
 	 */
-	NearCache(Cache redis, DataSize maximum, Duration ttl, ToIntFunction<Object> encodedSize, InvalidationBus bus) {
+	NearCache(Cache redis, DataSize maximum, Duration ttl, ToIntFunction<Object> encodedSize, InvalidationBus bus,
+			Duration maxWait, MeterRegistry meters) {
 		this.redis = redis;
+		this.maxWait = maxWait;
+		this.joined = Counter.builder("cache.near.joined")
+			.description("Local misses that waited for a read of the same key already running on this instance")
+			.tag("cache", redis.getName())
+			.register(meters);
 		this.local = Caffeine.newBuilder()
 			.maximumWeight(maximum.toBytes())
 			.weigher((String key, Object value) -> encodedSize.applyAsInt(value) + ENTRY_OVERHEAD_BYTES)
@@ -100,9 +131,63 @@ final class NearCache implements Cache {
 			return (T) cached;
 		}
 		long ticket = ticket(localKey);
-		T value = this.redis.get(key, valueLoader);
-		install(localKey, value, ticket);
-		return value;
+		Flight flight = new Flight(ticket);
+		boolean mayJoin = this.bus.servesLocally();
+		Flight running = this.flights.compute(localKey,
+				(k, current) -> (mayJoin && current != null && current.ticket == ticket) ? current : flight);
+		if (running != flight) {
+			return (T) join(key, running, valueLoader);
+		}
+		try {
+			T value = this.redis.get(key, valueLoader);
+			install(localKey, value, ticket);
+			flight.value.complete(value);
+			return value;
+		}
+		catch (RuntimeException | Error ex) {
+			flight.value.completeExceptionally(ex);
+			throw ex;
+		}
+		finally {
+			this.flights.remove(localKey, flight);
+		}
+	}
+
+	/**
+	 * Waits for a flight's value; after {@code max-wait} reads the database without the
+	 * cache, as a lease waiter does. The flight's failure (a failing database) is the
+	 * follower's too: retrying it per follower would only pile up on that database.
+	 */
+	private @Nullable Object join(Object key, Flight flight, Callable<?> valueLoader) {
+		this.joined.increment();
+		try {
+			return flight.value.get(this.maxWait.toNanos(), TimeUnit.NANOSECONDS);
+		}
+		catch (TimeoutException ex) {
+			return load(key, valueLoader);
+		}
+		catch (ExecutionException ex) {
+			if (ex.getCause() instanceof RuntimeException failure) {
+				throw failure;
+			}
+			throw new IllegalStateException(ex.getCause());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while waiting for a read of the same key", ex);
+		}
+	}
+
+	private static @Nullable Object load(Object key, Callable<?> valueLoader) {
+		try {
+			return valueLoader.call();
+		}
+		catch (RuntimeException ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			throw new ValueRetrievalException(key, valueLoader, ex);
+		}
 	}
 
 	@Override
@@ -229,6 +314,19 @@ final class NearCache implements Cache {
 	void clearLocally() {
 		this.epoch.incrementAndGet();
 		this.local.invalidateAll();
+	}
+
+	/** A read of the Redis level, begun with {@code ticket}. */
+	private static final class Flight {
+
+		final long ticket;
+
+		final CompletableFuture<@Nullable Object> value = new CompletableFuture<>();
+
+		Flight(long ticket) {
+			this.ticket = ticket;
+		}
+
 	}
 
 	private static int stripe(String key) {

@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Cache;
@@ -13,6 +16,7 @@ import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.cache.proto.CachedUserProfile;
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.profile.UserProfile;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.apache.commons.logging.Log;
@@ -27,6 +31,7 @@ import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The local level on three instances sharing the cluster and the database: hits that
@@ -164,6 +169,85 @@ class NearCacheTests {
 
 		assertThat(applied(instances.get(1)) - appliedBefore).as("invalidations applied by another member")
 			.isGreaterThanOrEqualTo(nanos.length);
+	}
+
+	@Test
+	void concurrentLocalMissesOfAKeyShareOneRead() throws Exception {
+		ServiceInstance instance = instances.get(0);
+		long id = create(instance, "Shared");
+		ProfileLoads.Pause paused = instance.bean(ProfileLoads.class).pauseNextLoadOf(id);
+		double joined = joined(instance);
+		double leaseWaits = leaseWaits(instance);
+		int followers = 20;
+		ExecutorService executor = Executors.newFixedThreadPool(followers + 1);
+		try {
+			Future<Http.Result> first = executor.submit(() -> http.get(instance.url("/users/" + id)));
+			paused.awaitLoaded();
+			List<Future<Http.Result>> others = new ArrayList<>();
+			for (int i = 0; i < followers; i++) {
+				others.add(executor.submit(() -> http.get(instance.url("/users/" + id))));
+			}
+			await().atMost(Duration.ofSeconds(10)).until(() -> joined(instance) - joined == followers);
+			paused.release();
+
+			assertThat(first.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
+			for (Future<Http.Result> other : others) {
+				assertThat(other.get(10, TimeUnit.SECONDS).version()).isEqualTo(1);
+			}
+		}
+		finally {
+			paused.release();
+			executor.shutdownNow();
+		}
+		assertThat(instance.bean(ProfileLoads.class).loadsOf(id)).as("database loads").isEqualTo(1);
+		assertThat(leaseWaits(instance) - leaseWaits).as("requests that polled Redis for the lease").isZero();
+	}
+
+	@Test
+	void aReadBegunAfterAnAcknowledgedWriteNeverJoinsAnOlderRead() throws Exception {
+		ServiceInstance reader = instances.get(0);
+		ServiceInstance writer = instances.get(1);
+		String username = "flight" + System.nanoTime();
+		long id = http.post(writer.url("/users"), Http.profileJson(username, "Version 1")).id();
+		ProfileLoads.Pause paused = reader.bean(ProfileLoads.class).pauseNextLoadOf(id);
+		double joined = joined(reader);
+		ExecutorService executor = Executors.newFixedThreadPool(2);
+		try {
+			// Reads version 1 from the database and stops there.
+			Future<Http.Result> older = executor.submit(() -> http.get(reader.url("/users/" + id)));
+			paused.awaitLoaded();
+			assertThat(http.put(writer.url("/users/" + id), Http.profileJson(username, "Version 2")).version())
+				.isEqualTo(2);
+
+			Future<Http.Result> after = executor.submit(() -> http.get(reader.url("/users/" + id)));
+			// Had it joined the older read, it would now get version 1.
+			TimeUnit.MILLISECONDS.sleep(500);
+			paused.release();
+
+			assertThat(after.get(10, TimeUnit.SECONDS).version()).as("a read begun after the write was acknowledged")
+				.isEqualTo(2);
+			assertThat(older.get(10, TimeUnit.SECONDS).version()).as("the read begun before the write").isEqualTo(1);
+			assertThat(joined(reader)).as("reads that joined another").isEqualTo(joined);
+		}
+		finally {
+			paused.release();
+			executor.shutdownNow();
+		}
+		assertThat(http.get(reader.url("/users/" + id)).version()).isEqualTo(2);
+	}
+
+	private static double joined(ServiceInstance instance) {
+		Counter counter = instance.bean(MeterRegistry.class)
+			.find("cache.near.joined")
+			.tag("cache", CacheNames.USERS)
+			.counter();
+		return (counter != null) ? counter.count() : 0;
+	}
+
+	private static double leaseWaits(ServiceInstance instance) {
+		return CacheConfigurations.usersCount(instance, "cache.lease.waits", "hit")
+				+ CacheConfigurations.usersCount(instance, "cache.lease.waits", "lease")
+				+ CacheConfigurations.usersCount(instance, "cache.lease.waits", "timeout");
 	}
 
 	private static Timer ackWait(ServiceInstance instance) {
