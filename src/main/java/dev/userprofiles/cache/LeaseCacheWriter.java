@@ -474,19 +474,29 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		return this.breaker.call(() -> this.delegate.get(name, key, ttl));
 	}
 
+	/**
+	 * No: an asynchronous read would bypass the breaker, and its fill could not take a
+	 * lease. Spring's {@code RedisCache} then refuses {@code retrieve} outright rather
+	 * than caching without the guarantees; read through {@code @Cacheable(sync = true)}.
+	 */
 	@Override
 	public boolean supportsAsyncRetrieve() {
-		return this.delegate.supportsAsyncRetrieve();
+		return false;
 	}
 
 	@Override
 	public CompletableFuture<byte[]> retrieve(String name, byte[] key, @Nullable Duration ttl) {
-		return this.delegate.retrieve(name, key, ttl);
+		return CompletableFuture.failedFuture(new UnsupportedOperationException(
+				"Asynchronous reads bypass leases; read through @Cacheable(sync = true) instead"));
 	}
 
+	/** Deletes the matching values and their leases (a lease lives beside its value). */
 	@Override
 	public void clear(String name, byte[] pattern) {
-		this.breaker.run(() -> this.delegate.clear(name, pattern));
+		this.breaker.run(() -> {
+			this.delegate.clear(name, pattern);
+			this.delegate.clear(name, leaseKey(pattern));
+		});
 	}
 
 	@Override

@@ -1,5 +1,6 @@
 package dev.userprofiles.cache;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -14,9 +15,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.cache.Cache;
+import org.springframework.cache.CacheManager;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * The races that make textbook cache-aside serve stale data, forced one step at a time: a
@@ -157,6 +161,33 @@ class StaleSetTests {
 
 	private static double fills(ServiceInstance instance, String result) {
 		return CacheConfigurations.usersCount(instance, "cache.fills", result);
+	}
+
+	@Test
+	void clearDeletesLeasesWithTheValues() {
+		String username = "clear" + System.nanoTime();
+		long id = http.post(leased.url("/users"), Http.profileJson(username, "Clear")).id();
+		assertThat(http.get(leased.url("/users/" + id)).status()).isEqualTo(200);
+		RedisKeys redis = new RedisKeys(leased.bean(RedisConnectionFactory.class));
+		String valueKey = RedisKeys.cacheKey(CacheNames.USERS, id);
+		String leaseKey = new String(LeaseCacheWriter.leaseKey(valueKey.getBytes(StandardCharsets.UTF_8)),
+				StandardCharsets.UTF_8);
+		// As if a load of this profile were running somewhere.
+		redis.set(leaseKey, "token".getBytes(StandardCharsets.UTF_8));
+
+		leased.bean(CacheManager.class).getCache(CacheNames.USERS).clear();
+
+		assertThat(redis.exists(valueKey)).as("value after clear()").isFalse();
+		assertThat(redis.exists(leaseKey)).as("lease after clear()").isFalse();
+	}
+
+	@Test
+	void asynchronousReadsAreRefusedRatherThanBypassingLeases() {
+		Cache users = leased.bean(CacheManager.class).getCache(CacheNames.USERS);
+		Cache redisLevel = (users instanceof NearCache near) ? near.redisLevel() : users;
+
+		assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> users.retrieve(1L));
+		assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> redisLevel.retrieve(1L));
 	}
 
 	private static void sleep(Duration duration) {
