@@ -7,7 +7,9 @@
 #   ./bench/run.sh --smoke   every step on tiny data   -> target/bench-smoke/
 # Environment: INFRA=local|containers (default auto, as -Dinfra for the tests); BENCH_OUTPUT=dir
 # (another results directory); BENCH_JAVA=path/to/java for the services, which otherwise run on
-# /usr/lib/jvm/temurin-25* when it exists (the image's Java 25), else on this java.
+# /usr/lib/jvm/temurin-25* when it exists (the image's Java 25), else on this java;
+# BENCH_JFR=dir: each service writes a flight recording (profile settings) to dir/<name>.jfr,
+# for `jfr print --events jdk.ExecutionSample` (slows the services a little: not for publishing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,5 +22,6 @@ java=java
 options=(-Xmx2g -Djava.awt.headless=true "-Dinfra=${INFRA:-auto}")
 [ -n "${BENCH_JAVA:-}" ] && options+=("-Dbench.java=$BENCH_JAVA")
 [ -n "${BENCH_OUTPUT:-}" ] && options+=("-Dbench.output=$BENCH_OUTPUT")
+[ -n "${BENCH_JFR:-}" ] && mkdir -p "$BENCH_JFR" && options+=("-Dbench.jfr=$BENCH_JFR")
 exec "$java" "${options[@]}" -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
   bench/BenchmarkCommand.java "$@"

@@ -73,6 +73,9 @@ public final class Benchmark {
 	/** Heap of the k8s deployment: 75 % (MaxRAMPercentage) of its 768 MiB limit. */
 	private static final List<String> SERVICE_JVM_OPTIONS = List.of("-Xmx576m", "-XX:+ExitOnOutOfMemoryError");
 
+	/** Where each service writes a flight recording (a CPU profile), if anywhere. */
+	private static final @Nullable String JFR_DIRECTORY = System.getProperty("bench.jfr");
+
 	/** Services' logs and classpath additions: not results, never committed. */
 	private static final Path WORK = Path.of("target", "bench");
 
@@ -304,8 +307,8 @@ public final class Benchmark {
 		try {
 			for (int i = 1; i <= 2; i++) {
 				log("Starting member " + i + " of ours for the write latency");
-				members.add(ServiceProcess.start("ours-member-" + i, this.java, this.jar, SERVICE_JVM_OPTIONS, null,
-						serviceProperties(), WORK.resolve("logs")));
+				members.add(ServiceProcess.start("ours-member-" + i, this.java, this.jar,
+						jvmOptions("ours-member-" + i), null, serviceProperties(), WORK.resolve("logs")));
 			}
 			// The members' listeners warm up as writes arrive.
 			new LoadGenerator(this.services.get(OURS).port(), uniform, 1.0).fixedRate(2, rate,
@@ -572,19 +575,28 @@ public final class Benchmark {
 		String name = scenario.replace(' ', '-');
 		return switch (scenario) {
 			case OURS ->
-				ServiceProcess.start(name, this.java, this.jar, SERVICE_JVM_OPTIONS, null, serviceProperties(), logs);
-			case NO_CACHE -> ServiceProcess.start(name, this.java, this.jar, SERVICE_JVM_OPTIONS, null,
+				ServiceProcess.start(name, this.java, this.jar, jvmOptions(name), null, serviceProperties(), logs);
+			case NO_CACHE -> ServiceProcess.start(name, this.java, this.jar, jvmOptions(name), null,
 					serviceProperties("spring.cache.type=none"), logs);
-			case FLOOR -> ServiceProcess.start(name, this.java, this.jar, SERVICE_JVM_OPTIONS, serviceClasspath(),
-					serviceProperties("spring.cache.type=simple",
-							"spring.main.sources=" + PreloadedMap.class.getName()),
-					logs);
-			case TEXTBOOK -> ServiceProcess.start(name, this.java, this.jar, SERVICE_JVM_OPTIONS, serviceClasspath(),
+			case FLOOR ->
+				ServiceProcess.start(name, this.java, this.jar, jvmOptions(name), serviceClasspath(), serviceProperties(
+						"spring.cache.type=simple", "spring.main.sources=" + PreloadedMap.class.getName()), logs);
+			case TEXTBOOK -> ServiceProcess.start(name, this.java, this.jar, jvmOptions(name), serviceClasspath(),
 					serviceProperties("spring.main.sources=" + BootDefaultCaching.class.getName(),
 							"profiles.cache.near.enabled=false"),
 					logs);
 			default -> throw new IllegalArgumentException(scenario);
 		};
+	}
+
+	private static List<String> jvmOptions(String service) {
+		if (JFR_DIRECTORY == null) {
+			return SERVICE_JVM_OPTIONS;
+		}
+		List<String> options = new ArrayList<>(SERVICE_JVM_OPTIONS);
+		options.add("-XX:StartFlightRecording=settings=profile,dumponexit=true,filename="
+				+ Path.of(JFR_DIRECTORY).toAbsolutePath().resolve(service + ".jfr"));
+		return options;
 	}
 
 	private List<String> serviceProperties(String... extra) {
@@ -647,7 +659,7 @@ public final class Benchmark {
 		return new Machine(Runtime.getRuntime().availableProcessors(), os.getTotalMemorySize(),
 				System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("os.version"),
 				System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), javaVersion(this.java),
-				String.join(" ", SERVICE_JVM_OPTIONS), this.infrastructure.backend(), redisVersion);
+				String.join(" ", jvmOptions("<service>")), this.infrastructure.backend(), redisVersion);
 	}
 
 	private static String javaVersion(Path java) {
