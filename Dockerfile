@@ -41,7 +41,7 @@ RUN java -XX:AOTCacheOutput=app.aot -Dspring.context.exit=onRefresh \
       -Xlog:aot=error -Xlog:cds=error -jar application.jar \
     && test -s app.aot
 USER 10001:10001
-EXPOSE 8080
+EXPOSE 8080 8081
 # Exec form: java is PID 1 and receives SIGTERM, so Boot's graceful shutdown runs.
 # A JVM that cannot use the cache (other flags, other JVM) starts without it;
 # JAVA_TOOL_OPTIONS=-XX:AOTMode=off turns it off.

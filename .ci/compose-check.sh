@@ -8,7 +8,7 @@
 #   - the six Redis nodes form one cluster: 3 masters, 3 replicas, cluster_state:ok on each.
 # Always tears the stack down (down -v), also on failure, and then prints the logs of the
 # service that failed. Idempotent; every wait is bounded. Its own compose project name,
-# so it never touches the tests' containers. Needs host port 8080 free.
+# so it never touches the tests' containers. Needs host ports 8080 and 8081 free.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -102,10 +102,12 @@ if [ -n "$(podman ps -aq --filter "label=com.docker.compose.project=$PROJECT")" 
   timeout 120 "${DC[@]}" down -v --remove-orphans --timeout 5 >/dev/null 2>&1 || true
 fi
 
-if (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null; then
-  ss -ltnp 'sport = :8080' 2>/dev/null || true
-  fail "host port 8080 is in use; the stack publishes the service there"
-fi
+for port in 8080 8081; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
+    ss -ltnp "sport = :$port" 2>/dev/null || true
+    fail "host port $port is in use; the stack publishes the service there"
+  fi
+done
 
 trap teardown EXIT
 
@@ -236,11 +238,14 @@ done
 [ "$cached" = 1 ] || { failing=app; fail "profiles:users::1 is not in the cluster after the GET"; }
 log "profiles:users::1 is cached in the cluster"
 failing=app
-health=$(curl -s --max-time 10 http://127.0.0.1:8080/actuator/health)
+health=$(curl -s --max-time 10 http://127.0.0.1:8081/actuator/health)
 components=$(python3 -c 'import json, sys
 c = json.load(sys.stdin).get("components", {})
 print(" ".join(n + "=" + c.get(n, {}).get("status", "?") for n in ("db", "redis")))' <<<"$health" || true)
 [ "$components" = "db=UP redis=UP" ] || fail "actuator health: '$components', expected db=UP redis=UP: $health"
-log "actuator health: db UP, redis UP"
+log "actuator health (management port 8081): db UP, redis UP"
+status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:8080/actuator/health || true)
+[ "$status" = 404 ] || fail "GET :8080/actuator/health answered $status, expected 404 (Actuator only on 8081)"
+log "no Actuator on the API port (404)"
 failing=""
 log "OK"

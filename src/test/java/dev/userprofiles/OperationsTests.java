@@ -5,19 +5,22 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.util.List;
 
 import dev.userprofiles.infra.ServiceTest;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * What operators see: probes on the main port, health with db and redis, and exactly the
- * Actuator endpoints we mean to expose.
+ * What operators see: Actuator on its own port with exactly the endpoints we mean to
+ * expose, health with db and redis there, and on the API port nothing but the API and the
+ * probes.
  */
 @ServiceTest
 class OperationsTests {
@@ -25,31 +28,44 @@ class OperationsTests {
 	@LocalServerPort
 	int port;
 
+	@LocalManagementPort
+	int managementPort;
+
 	private final HttpClient http = HttpClient.newHttpClient();
 
 	@Test
-	void exposesOnlyTheChosenEndpoints() throws Exception {
-		JsonNode links = JsonMapper.builder().build().readTree(get("/actuator").body()).get("_links");
+	void exposesOnlyTheChosenEndpointsOnTheManagementPort() throws Exception {
+		JsonNode links = JsonMapper.builder().build().readTree(management("/actuator").body()).get("_links");
 
+		assertThat(this.managementPort).isNotEqualTo(this.port);
 		assertThat(links.propertyNames())
 			.allMatch((name) -> name.equals("self") || name.startsWith("health") || name.equals("info")
 					|| name.startsWith("metrics") || name.equals("prometheus") || name.startsWith("caches"));
 		assertThat(links.propertyNames()).contains("health", "info", "metrics", "prometheus", "caches");
-		assertThat(get("/actuator/env").statusCode()).isEqualTo(404);
-		assertThat(get("/actuator/beans").statusCode()).isEqualTo(404);
+		assertThat(management("/actuator/env").statusCode()).isEqualTo(404);
+		assertThat(management("/actuator/beans").statusCode()).isEqualTo(404);
 	}
 
 	@Test
-	void probesAnswerOnTheMainPort() throws Exception {
-		assertThat(get("/livez").statusCode()).isEqualTo(200);
-		assertThat(get("/readyz").statusCode()).isEqualTo(200);
-		assertThat(get("/actuator/health/liveness").statusCode()).isEqualTo(200);
-		assertThat(get("/actuator/health/readiness").statusCode()).isEqualTo(200);
+	void theApiPortServesTheProbesButNoActuator() throws Exception {
+		assertThat(api("/livez").statusCode()).isEqualTo(200);
+		assertThat(api("/readyz").statusCode()).isEqualTo(200);
+		assertThat(api("/readyz").body()).doesNotContain("redis", "db");
+		for (String path : List.of("/actuator", "/actuator/health", "/actuator/prometheus", "/actuator/caches")) {
+			HttpResponse<String> response = api(path);
+			assertThat(response.statusCode()).as(path + " on the API port").isEqualTo(404);
+			assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+		}
+		assertThat(management("/actuator/health/liveness").statusCode()).isEqualTo(200);
+		assertThat(management("/actuator/health/readiness").statusCode()).isEqualTo(200);
 	}
 
 	@Test
 	void healthShowsDatabaseAndRedisCluster() throws Exception {
-		JsonNode components = JsonMapper.builder().build().readTree(get("/actuator/health").body()).get("components");
+		JsonNode components = JsonMapper.builder()
+			.build()
+			.readTree(management("/actuator/health").body())
+			.get("components");
 
 		assertThat(components.get("db").get("status").asString()).isEqualTo("UP");
 		assertThat(components.get("redis").get("status").asString()).isEqualTo("UP");
@@ -58,9 +74,9 @@ class OperationsTests {
 
 	@Test
 	void prometheusExportsCacheMetrics() throws Exception {
-		get("/users/1");
+		api("/users/1");
 
-		String scrape = get("/actuator/prometheus").body();
+		String scrape = management("/actuator/prometheus").body();
 
 		assertThat(scrape).contains("cache_gets_total{cache=\"users\"", "cache_puts_total{cache=\"users\"",
 				"cache_breaker_state{state=\"closed\"}", "cache_breaker_state{state=\"open\"}");
@@ -68,11 +84,19 @@ class OperationsTests {
 
 	@Test
 	void cachesEndpointListsTheUsersCache() throws Exception {
-		assertThat(get("/actuator/caches").body()).contains("\"users\"");
+		assertThat(management("/actuator/caches").body()).contains("\"users\"");
 	}
 
-	private HttpResponse<String> get(String path) throws Exception {
-		return this.http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path)).build(),
+	private HttpResponse<String> api(String path) throws Exception {
+		return get(this.port, path);
+	}
+
+	private HttpResponse<String> management(String path) throws Exception {
+		return get(this.managementPort, path);
+	}
+
+	private HttpResponse<String> get(int port, String path) throws Exception {
+		return this.http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).build(),
 				BodyHandlers.ofString());
 	}
 

@@ -60,6 +60,8 @@ final class ServiceProcess implements AutoCloseable {
 			command.addAll(List.of("-jar", jar.toString()));
 		}
 		command.add("--server.port=" + port);
+		// Several services run at once: Actuator's port must not collide either.
+		command.add("--management.server.port=0");
 		properties.forEach((property) -> command.add("--" + property));
 		Path log = logDirectory.resolve(name + ".log");
 		long start = System.nanoTime();

@@ -148,15 +148,26 @@ class KubernetesManifestsTests {
 
 	@ParameterizedTest
 	@ValueSource(strings = { "dev", "prod" })
-	void prometheusScrapesTheExposedEndpointOnTheServerPort(String overlay) {
+	void prometheusScrapesTheManagementPortWhichTheServiceDoesNotRoute(String overlay) {
 		assertThat(application.at("/management/endpoints/web/exposure/include").asString()).contains("prometheus");
-		assertThat(application.at("/management/server/port").isMissingNode()).as("Actuator on the main port").isTrue();
+		int managementPort = application.at("/management/server/port").asInt(-1);
+		assertThat(managementPort).as("Actuator on a port of its own").isPositive().isNotEqualTo(serverPort());
 		String basePath = application.at("/management/endpoints/web/base-path").asString("/actuator");
 		Map<String, String> annotations = deployment(overlay).getSpec().getTemplate().getMetadata().getAnnotations();
 
 		assertThat(annotations).containsEntry("prometheus.io/scrape", "true")
 			.containsEntry("prometheus.io/path", basePath + "/prometheus")
-			.containsEntry("prometheus.io/port", String.valueOf(serverPort()));
+			.containsEntry("prometheus.io/port", String.valueOf(managementPort));
+		assertThat(appContainer(overlay).getPorts()).anySatisfy((containerPort) -> {
+			assertThat(containerPort.getName()).isEqualTo("management");
+			assertThat(containerPort.getContainerPort()).isEqualTo(managementPort);
+		});
+		assertThat(objects(overlay)).filteredOn(Service.class::isInstance)
+			.map(Service.class::cast)
+			.filteredOn((service) -> service.getMetadata().getName().equals("user-profile-service"))
+			.singleElement()
+			.satisfies((service) -> assertThat(service.getSpec().getPorts())
+				.allSatisfy((port) -> assertThat(port.getTargetPort().getStrVal()).isEqualTo("http")));
 	}
 
 	@ParameterizedTest

@@ -41,7 +41,9 @@ public final class ServiceInstance implements AutoCloseable {
 		sources.addAll(extraSources);
 		// As command-line arguments: SpringApplicationBuilder.properties() would only set
 		// defaults, which application.yml overrides.
-		List<String> arguments = new ArrayList<>(List.of("--server.port=0", "--spring.main.banner-mode=off"));
+		// Random ports for Actuator too: several instances run at once.
+		List<String> arguments = new ArrayList<>(
+				List.of("--server.port=0", "--management.server.port=0", "--spring.main.banner-mode=off"));
 		List.of(properties).forEach((property) -> arguments.add("--" + property));
 		ConfigurableApplicationContext context = new SpringApplicationBuilder(UserProfileServiceApplication.class)
 			.sources(sources.toArray(Class<?>[]::new))
