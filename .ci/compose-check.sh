@@ -3,8 +3,9 @@
 #   - the app image builds from the Dockerfile (jar built first if missing or stale);
 #   - every service becomes healthy (its compose healthcheck, run here: podman cannot run
 #     them itself without systemd, see .ci/compose.podman.yml);
-#   - GET /users/1 answers 200 from the host, through the published port, and the
-#     profile is then cached in the Redis Cluster;
+#   - GET /users/1 answers 401 without a token and 200 with one from the development
+#     issuer (compose/dev-token.sh), through the published port, and the profile is then
+#     cached in the Redis Cluster;
 #   - the six Redis nodes form one cluster: 3 masters, 3 replicas, cluster_state:ok on each.
 # Always tears the stack down (down -v), also on failure, and then prints the logs of the
 # service that failed. Idempotent; every wait is bounded. Its own compose project name,
@@ -109,6 +110,7 @@ for port in 8080 8081; do
   fi
 done
 
+token=$(bash compose/dev-token.sh)
 trap teardown EXIT
 
 # --- build and start ------------------------------------------------------------------
@@ -196,14 +198,18 @@ TIMINGS+=("app: ${started:-no 'Started' line}; restarts: $(podman inspect --form
 
 # --- checks -----------------------------------------------------------------------------
 failing=app
+status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:8080/users/1 || true)
+[ "$status" = 401 ] || fail "GET /users/1 without a token answered $status, expected 401"
+log "GET /users/1 without a token -> 401"
+auth=(-H "Authorization: Bearer $token")
 t=$(date +%s.%N)
-status=$(curl -s -o "$work"/body.json -w '%{http_code}' --max-time 10 http://127.0.0.1:8080/users/1 || true)
+status=$(curl -s "${auth[@]}" -o "$work"/body.json -w '%{http_code}' --max-time 10 http://127.0.0.1:8080/users/1 || true)
 TIMINGS+=("GET /users/1 (first, cache miss): $(since "$t") s")
 [ "$status" = 200 ] || fail "GET /users/1 answered $status, expected 200"
 grep -q '"id":1,' "$work"/body.json || fail "GET /users/1 body is not profile 1: $(cat "$work"/body.json)"
 log "GET /users/1 -> 200 $(cat "$work"/body.json)"
 t=$(date +%s.%N)
-status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:8080/users/1 || true)
+status=$(curl -s "${auth[@]}" -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:8080/users/1 || true)
 TIMINGS+=("GET /users/1 (second, cached): $(since "$t") s")
 [ "$status" = 200 ] || fail "second GET /users/1 answered $status"
 
@@ -244,7 +250,7 @@ c = json.load(sys.stdin).get("components", {})
 print(" ".join(n + "=" + c.get(n, {}).get("status", "?") for n in ("db", "redis")))' <<<"$health" || true)
 [ "$components" = "db=UP redis=UP" ] || fail "actuator health: '$components', expected db=UP redis=UP: $health"
 log "actuator health (management port 8081): db UP, redis UP"
-status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:8080/actuator/health || true)
+status=$(curl -s "${auth[@]}" -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:8080/actuator/health || true)
 [ "$status" = 404 ] || fail "GET :8080/actuator/health answered $status, expected 404 (Actuator only on 8081)"
 log "no Actuator on the API port (404)"
 failing=""

@@ -8,6 +8,8 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.util.List;
 
 import dev.userprofiles.infra.ServiceTest;
+import dev.userprofiles.infra.TestTokens;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -42,8 +44,11 @@ class OperationsTests {
 			.allMatch((name) -> name.equals("self") || name.startsWith("health") || name.equals("info")
 					|| name.startsWith("metrics") || name.equals("prometheus") || name.startsWith("caches"));
 		assertThat(links.propertyNames()).contains("health", "info", "metrics", "prometheus", "caches");
-		assertThat(management("/actuator/env").statusCode()).isEqualTo(404);
-		assertThat(management("/actuator/beans").statusCode()).isEqualTo(404);
+		// Endpoints that are not exposed are not opened to anonymous callers either.
+		for (String hidden : List.of("/actuator/env", "/actuator/beans")) {
+			assertThat(management(hidden).statusCode()).isEqualTo(401);
+			assertThat(get(this.managementPort, hidden, TestTokens.admin()).statusCode()).isEqualTo(404);
+		}
 	}
 
 	@Test
@@ -87,17 +92,22 @@ class OperationsTests {
 		assertThat(management("/actuator/caches").body()).contains("\"users\"");
 	}
 
+	/** With an admin token: what the API port has, not what a stranger may see. */
 	private HttpResponse<String> api(String path) throws Exception {
-		return get(this.port, path);
+		return get(this.port, path, TestTokens.admin());
 	}
 
+	/** Without a token: the management port is fenced by the network, not by tokens. */
 	private HttpResponse<String> management(String path) throws Exception {
-		return get(this.managementPort, path);
+		return get(this.managementPort, path, null);
 	}
 
-	private HttpResponse<String> get(int port, String path) throws Exception {
-		return this.http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).build(),
-				BodyHandlers.ofString());
+	private HttpResponse<String> get(int port, String path, @Nullable String token) throws Exception {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path));
+		if (token != null) {
+			request.header("Authorization", "Bearer " + token);
+		}
+		return this.http.send(request.build(), BodyHandlers.ofString());
 	}
 
 }

@@ -6,15 +6,21 @@ import org.springframework.http.ETag;
 
 /**
  * Strong entity tags derived from a profile's id and version, so they change with every
- * write and never need the body to be hashed.
+ * write and never need the body to be hashed; one per representation.
  */
 final class ProfileETags {
 
 	private ProfileETags() {
 	}
 
+	/** The full representation's tag: what owners and admins see and send in If-Match. */
 	static String of(UserProfile profile) {
 		return "\"" + profile.id() + "-" + profile.version() + "\"";
+	}
+
+	/** The tag of the representation without the e-mail address. */
+	static String ofPublic(UserProfile profile) {
+		return "\"" + profile.id() + "-" + profile.version() + "-public\"";
 	}
 
 	/**

@@ -2,22 +2,16 @@ package dev.userprofiles.profile;
 
 import java.util.List;
 
-import org.springframework.data.domain.Page;
+import org.jspecify.annotations.Nullable;
 
 /**
- * One page of {@code GET /users}, ordered by id.
+ * One page of {@code GET /users}, ordered by id. Keyset paging: a page costs one index
+ * range scan however deep it is, and no {@code COUNT(*)}.
  *
  * @param content the profiles on this page
- * @param page zero-based page number
  * @param size requested page size (after capping)
- * @param totalElements number of profiles in all pages
- * @param totalPages number of pages of this size
+ * @param next the path of the next page, or {@code null} on the last page
  */
-record ProfilePage(List<UserProfile> content, int page, int size, long totalElements, int totalPages) {
-
-	static ProfilePage of(Page<UserProfile> page) {
-		return new ProfilePage(page.getContent(), page.getNumber(), page.getSize(), page.getTotalElements(),
-				page.getTotalPages());
-	}
+record ProfilePage(List<UserProfile> content, int size, @Nullable String next) {
 
 }

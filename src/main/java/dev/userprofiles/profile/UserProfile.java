@@ -4,6 +4,7 @@ import java.io.Serial;
 import java.io.Serializable;
 import java.time.Instant;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * @param id server-assigned identifier
  * @param username unique (ignoring case) handle of 3 to 32 characters of
  * {@code [a-z0-9_.-]}
- * @param email unique (ignoring case) e-mail address
+ * @param email unique (ignoring case) e-mail address; {@code null} only in the
+ * representation for callers who may not see it, which is never stored or cached
  * @param displayName the name shown to other users
  * @param bio free text, optional
  * @param avatarUrl absolute http(s) URL of the avatar, optional
@@ -22,13 +24,19 @@ import org.jspecify.annotations.Nullable;
  * @param updatedAt when the profile last changed
  * @param version increases by one on every change
  */
-public record UserProfile(long id, String username, String email, String displayName, @Nullable String bio,
-		@Nullable String avatarUrl, @Nullable String locale, Instant createdAt, Instant updatedAt,
-		long version) implements Serializable {
+public record UserProfile(long id, String username, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String email,
+		String displayName, @Nullable String bio, @Nullable String avatarUrl, @Nullable String locale,
+		Instant createdAt, Instant updatedAt, long version) implements Serializable {
 
 	// JDK serialization is what Boot's default Redis cache stores, the textbook baseline
 	// of the serializer benchmarks; our own caches store protobuf or JSON.
 	@Serial
 	private static final long serialVersionUID = 1L;
+
+	/** This profile as callers other than its owner and admins see it. */
+	UserProfile withoutEmail() {
+		return new UserProfile(this.id, this.username, null, this.displayName, this.bio, this.avatarUrl, this.locale,
+				this.createdAt, this.updatedAt, this.version);
+	}
 
 }

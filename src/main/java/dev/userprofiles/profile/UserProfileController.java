@@ -3,14 +3,16 @@ package dev.userprofiles.profile;
 import java.net.URI;
 
 import jakarta.validation.Valid;
-import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Null;
 import jakarta.validation.constraints.Positive;
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.http.CacheControl;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -23,17 +25,19 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * The {@code /users} REST API. Conditional requests use strong ETags derived from id and
- * version.
+ * The {@code /users} REST API. Which scope each call needs is set in the security
+ * configuration; ownership, which needs the stored profile, is checked by the service.
+ * <p>
+ * A profile has two representations: with the e-mail address for its owner and admins,
+ * without it for everyone else. Each has its own strong ETag, and responses say
+ * {@code Vary: Authorization} and {@code Cache-Control: private}, so no cache hands one
+ * caller's representation to another.
  */
 @RestController
 @RequestMapping(path = "/users", produces = MediaType.APPLICATION_JSON_VALUE)
 class UserProfileController {
 
 	static final int MAX_PAGE_SIZE = 100;
-
-	/** Keeps {@code page * size} within the int offset JPA takes. */
-	static final int MAX_PAGE = 1_000_000;
 
 	private final UserProfileService profiles;
 
@@ -45,41 +49,53 @@ class UserProfileController {
 	 * The hot path. Spring answers {@code If-None-Match} with 304 from the ETag set here.
 	 */
 	@GetMapping("/{id}")
-	ResponseEntity<UserProfile> getProfile(@PathVariable @Positive long id) {
+	ResponseEntity<UserProfile> getProfile(@PathVariable @Positive long id, Authentication authentication) {
 		UserProfile profile = this.profiles.findProfile(id).orElseThrow(() -> new ProfileNotFoundException(id));
-		return ResponseEntity.ok().eTag(ProfileETags.of(profile)).body(profile);
+		if (Caller.of(authentication).owns(profile)) {
+			return personal(ResponseEntity.ok()).eTag(ProfileETags.of(profile)).body(profile);
+		}
+		return personal(ResponseEntity.ok()).eTag(ProfileETags.ofPublic(profile)).body(profile.withoutEmail());
 	}
 
 	/**
-	 * Profiles ordered by id; a {@code size} above {@value #MAX_PAGE_SIZE} is capped.
+	 * Profiles ordered by id, from the first id above {@code after}; a {@code size} above
+	 * {@value #MAX_PAGE_SIZE} is capped. The offset parameter {@code page} of earlier
+	 * versions is refused rather than ignored.
 	 */
 	@GetMapping
-	ProfilePage listProfiles(@RequestParam(defaultValue = "0") @Min(0) @Max(MAX_PAGE) int page,
-			@RequestParam(defaultValue = "20") @Min(1) int size) {
-		return this.profiles.listProfiles(page, Math.min(size, MAX_PAGE_SIZE));
+	ProfilePage listProfiles(@RequestParam(defaultValue = "0") @Min(0) long after,
+			@RequestParam(defaultValue = "20") @Min(1) int size, @RequestParam(required = false) @Null(
+					message = "is not supported: follow 'next' or use 'after'") @Nullable String page) {
+		return this.profiles.listProfiles(after, Math.min(size, MAX_PAGE_SIZE));
 	}
 
 	@PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-	ResponseEntity<UserProfile> createProfile(@Valid @RequestBody ProfileRequest request) {
-		UserProfile profile = this.profiles.createProfile(request);
-		return ResponseEntity.created(URI.create("/users/" + profile.id()))
-			.eTag(ProfileETags.of(profile))
+	ResponseEntity<UserProfile> createProfile(@Valid @RequestBody ProfileRequest request,
+			Authentication authentication) {
+		UserProfile profile = this.profiles.createProfile(request, Caller.of(authentication));
+		return personal(ResponseEntity.created(URI.create("/users/" + profile.id()))).eTag(ProfileETags.of(profile))
 			.body(profile);
 	}
 
 	@PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
 	ResponseEntity<UserProfile> replaceProfile(@PathVariable @Positive long id,
 			@RequestHeader(name = HttpHeaders.IF_MATCH, required = false) @Nullable String ifMatch,
-			@Valid @RequestBody ProfileRequest request) {
-		UserProfile profile = this.profiles.replaceProfile(id, request, ifMatch);
-		return ResponseEntity.ok().eTag(ProfileETags.of(profile)).body(profile);
+			@Valid @RequestBody ProfileRequest request, Authentication authentication) {
+		UserProfile profile = this.profiles.replaceProfile(id, request, ifMatch, Caller.of(authentication));
+		return personal(ResponseEntity.ok()).eTag(ProfileETags.of(profile)).body(profile);
 	}
 
 	@DeleteMapping("/{id}")
 	ResponseEntity<Void> deleteProfile(@PathVariable @Positive long id,
-			@RequestHeader(name = HttpHeaders.IF_MATCH, required = false) @Nullable String ifMatch) {
-		this.profiles.deleteProfile(id, ifMatch);
+			@RequestHeader(name = HttpHeaders.IF_MATCH, required = false) @Nullable String ifMatch,
+			Authentication authentication) {
+		this.profiles.deleteProfile(id, ifMatch, Caller.of(authentication));
 		return ResponseEntity.noContent().build();
+	}
+
+	/** What the response holds depends on the token. */
+	private static ResponseEntity.BodyBuilder personal(ResponseEntity.BodyBuilder response) {
+		return response.cacheControl(CacheControl.noCache().cachePrivate()).varyBy(HttpHeaders.AUTHORIZATION);
 	}
 
 }

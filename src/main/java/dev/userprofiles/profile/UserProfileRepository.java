@@ -1,9 +1,11 @@
 package dev.userprofiles.profile;
 
+import java.util.List;
 import java.util.Optional;
 
 import jakarta.persistence.LockModeType;
 
+import org.springframework.data.domain.Limit;
 import org.springframework.data.jpa.repository.JpaRepository;
 import org.springframework.data.jpa.repository.Lock;
 import org.springframework.data.jpa.repository.Modifying;
@@ -30,6 +32,9 @@ interface UserProfileRepository extends JpaRepository<UserProfileEntity, Long> {
 	 */
 	@Query("select count(p) > 0 from UserProfileEntity p where lower(p.email) = lower(:email) and p.id <> :exceptId")
 	boolean emailTaken(String email, long exceptId);
+
+	/** A page of the keyset: ids above {@code id}, in order. */
+	List<UserProfileEntity> findByIdGreaterThanOrderByIdAsc(long id, Limit limit);
 
 	@Modifying
 	@Query("delete from UserProfileEntity p where p.id = :id")

@@ -2,6 +2,7 @@ package dev.userprofiles.profile;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Optional;
 
 import dev.userprofiles.cache.CacheNames;
@@ -12,8 +13,8 @@ import org.springframework.cache.annotation.CacheEvict;
 import org.springframework.cache.annotation.CachePut;
 import org.springframework.cache.annotation.Cacheable;
 import org.springframework.dao.DataIntegrityViolationException;
-import org.springframework.data.domain.PageRequest;
-import org.springframework.data.domain.Sort;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.data.domain.Limit;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -46,32 +47,46 @@ class UserProfileService {
 		return this.repository.findById(id).map(UserProfileEntity::toProfile);
 	}
 
+	/**
+	 * The profiles with ids above {@code after}, at most {@code size} of them.
+	 */
 	@Transactional(readOnly = true)
-	public ProfilePage listProfiles(int page, int size) {
-		PageRequest request = PageRequest.of(page, size, Sort.by("id"));
-		return ProfilePage.of(this.repository.findAll(request).map(UserProfileEntity::toProfile));
+	public ProfilePage listProfiles(long after, int size) {
+		// One row more than asked tells whether a next page exists.
+		List<UserProfile> rows = this.repository.findByIdGreaterThanOrderByIdAsc(after, Limit.of(size + 1))
+			.stream()
+			.map(UserProfileEntity::toProfile)
+			.toList();
+		if (rows.size() <= size) {
+			return new ProfilePage(rows, size, null);
+		}
+		List<UserProfile> content = rows.subList(0, size);
+		return new ProfilePage(content, size, "/users?after=" + content.get(size - 1).id() + "&size=" + size);
 	}
 
 	// A read of this id just before it existed may have cached "absent" briefly: the
 	// put replaces it (a version 1 may), otherwise it stores nothing.
 	@CachePut(cacheNames = CacheNames.USERS, key = "#result.id")
 	@Transactional
-	public UserProfile createProfile(ProfileRequest request) {
+	public UserProfile createProfile(ProfileRequest request, Caller caller) {
+		requireUsernameAllowed(request, caller);
 		requireUnique(request, NO_PROFILE);
 		UserProfileEntity entity = new UserProfileEntity(request, now());
 		return saveOrConflict(entity).toProfile();
 	}
 
 	/**
-	 * Replaces every mutable field of a profile.
+	 * Replaces every mutable field of a profile; only its owner or an admin may.
 	 * @param ifMatch the request's {@code If-Match} header, if any
 	 */
 	@CachePut(cacheNames = CacheNames.USERS, key = "#id")
 	@Transactional
-	public UserProfile replaceProfile(long id, ProfileRequest request, @Nullable String ifMatch) {
+	public UserProfile replaceProfile(long id, ProfileRequest request, @Nullable String ifMatch, Caller caller) {
 		UserProfileEntity entity = this.repository.findForUpdate(id)
 			.orElseThrow(() -> new ProfileNotFoundException(id));
 		UserProfile current = entity.toProfile();
+		requireOwner(caller, current);
+		requireUsernameAllowed(request, caller);
 		requireMatch(ifMatch, current);
 		requireUnique(request, id);
 		if (!entity.replaceWith(request, now())) {
@@ -81,21 +96,33 @@ class UserProfileService {
 	}
 
 	/**
-	 * Deletes a profile.
+	 * Deletes a profile; only its owner or an admin may.
 	 * @param ifMatch the request's {@code If-Match} header, if any
 	 */
 	@CacheEvict(cacheNames = CacheNames.USERS, key = "#id")
 	@Transactional
-	public void deleteProfile(long id, @Nullable String ifMatch) {
-		if (ifMatch != null) {
-			// Locks the row, so no write can change the version between check and delete.
-			UserProfile current = this.repository.findForUpdate(id)
-				.orElseThrow(() -> new ProfileNotFoundException(id))
-				.toProfile();
-			requireMatch(ifMatch, current);
-		}
+	public void deleteProfile(long id, @Nullable String ifMatch, Caller caller) {
+		// Locks the row, so neither owner nor version can change between check and
+		// delete.
+		UserProfile current = this.repository.findForUpdate(id)
+			.orElseThrow(() -> new ProfileNotFoundException(id))
+			.toProfile();
+		requireOwner(caller, current);
+		requireMatch(ifMatch, current);
 		if (this.repository.deleteProfile(id) == 0) {
 			throw new ProfileNotFoundException(id);
+		}
+	}
+
+	private static void requireOwner(Caller caller, UserProfile current) {
+		if (!caller.owns(current)) {
+			throw new AccessDeniedException("Only the profile's owner or an admin may change it");
+		}
+	}
+
+	private static void requireUsernameAllowed(ProfileRequest request, Caller caller) {
+		if (!caller.mayUseUsername(request.username())) {
+			throw new AccessDeniedException("Only an admin may give a profile another username than the caller's");
 		}
 	}
 

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import dev.userprofiles.cache.CacheInvalidationException;
+import dev.userprofiles.logging.RateLimitedLog;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.hibernate.TransactionException;
@@ -24,6 +25,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.security.access.AccessDeniedException;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.validation.FieldError;
 import org.springframework.web.bind.MethodArgumentNotValidException;
@@ -45,6 +47,15 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
 	/** Seconds a client should wait before retrying while the database is unreachable. */
 	private static final String RETRY_AFTER_SECONDS = "5";
+
+	private final RateLimitedLog unacknowledgedWrites;
+
+	private final RateLimitedLog databaseUnavailable;
+
+	ProblemDetailsAdvice(RequestLimitProperties properties) {
+		this.unacknowledgedWrites = new RateLimitedLog(logger, properties.warningLogInterval());
+		this.databaseUnavailable = new RateLimitedLog(logger, properties.warningLogInterval());
+	}
 
 	@Override
 	protected @Nullable ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
@@ -113,7 +124,7 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 	 */
 	@ExceptionHandler(CacheInvalidationException.class)
 	ResponseEntity<ProblemDetail> handleUnconfirmedInvalidation(CacheInvalidationException ex) {
-		logger.warn("Write not acknowledged: " + ex.getMessage());
+		this.unacknowledgedWrites.warn(() -> "Write not acknowledged: " + ex.getMessage());
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
 				"The change was saved but could not yet be confirmed on every instance; read the profile "
 						+ "again or retry later");
@@ -124,10 +135,18 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 			.body(problem);
 	}
 
+	/** A caller with the right scope who may not touch this profile (not its owner). */
+	@ExceptionHandler(AccessDeniedException.class)
+	ResponseEntity<ProblemDetail> handleAccessDenied(AccessDeniedException ex) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.FORBIDDEN, ex.getMessage());
+		ProblemResponses.ensureType(problem);
+		return ResponseEntity.status(HttpStatus.FORBIDDEN).body(problem);
+	}
+
 	@ExceptionHandler({ CannotCreateTransactionException.class, DataAccessResourceFailureException.class,
 			TransientDataAccessException.class })
 	ResponseEntity<ProblemDetail> handleDatabaseUnavailable(Exception ex) {
-		logger.warn("Database unavailable: " + ex.getMessage());
+		this.databaseUnavailable.warn(() -> "Database unavailable: " + ex.getMessage());
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
 				"The profile store is temporarily unavailable; retry later");
 		problem.setType(ProblemResponses.SERVICE_UNAVAILABLE);

@@ -1,5 +1,7 @@
 package dev.userprofiles.web;
 
+import java.time.Duration;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -9,9 +11,12 @@ import org.springframework.validation.annotation.Validated;
  * Limits on what a request to the HTTP API may carry.
  *
  * @param maxRequestBody largest request body accepted; larger ones get 413
+ * @param warningLogInterval at most one warning of each kind (database unavailable, write
+ * not acknowledged) per interval; the others are counted in the next one
  */
 @ConfigurationProperties("profiles.web")
 @Validated
-record RequestLimitProperties(@DefaultValue("16KB") DataSize maxRequestBody) {
+record RequestLimitProperties(@DefaultValue("16KB") DataSize maxRequestBody,
+		@DefaultValue("10s") Duration warningLogInterval) {
 
 }

@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
+import dev.userprofiles.infra.TestTokens;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -38,7 +39,8 @@ final class HttpConnection implements Closeable {
 
 	HttpConnection(int port) {
 		this.port = port;
-		this.hostHeader = ("Host: 127.0.0.1:" + port + "\r\nAccept: application/json\r\n")
+		this.hostHeader = ("Host: 127.0.0.1:" + port + "\r\nAccept: application/json\r\nAuthorization: Bearer "
+				+ TestTokens.admin() + "\r\n")
 			.getBytes(StandardCharsets.US_ASCII);
 	}
 

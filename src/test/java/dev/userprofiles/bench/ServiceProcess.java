@@ -11,6 +11,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.TestTokens;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,6 +63,8 @@ final class ServiceProcess implements AutoCloseable {
 		command.add("--server.port=" + port);
 		// Several services run at once: Actuator's port must not collide either.
 		command.add("--management.server.port=0");
+		// Authentication stays on: every variant pays for verifying the load's token.
+		command.add("--" + TestTokens.publicKeyProperty());
 		properties.forEach((property) -> command.add("--" + property));
 		Path log = logDirectory.resolve(name + ".log");
 		long start = System.nanoTime();

@@ -14,7 +14,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * An HTTP client for concurrency and load tests: it never throws, it reports. A request
  * that fails to connect or exceeds the client timeout is a {@link Result} with status -1,
- * so a load loop counts it as failed instead of dying.
+ * so a load loop counts it as failed instead of dying. Every request carries an admin
+ * token.
  */
 public final class Http {
 
@@ -49,6 +50,7 @@ public final class Http {
 	}
 
 	private Result send(HttpRequest.Builder request) {
+		request.header("Authorization", "Bearer " + TestTokens.admin());
 		long start = System.nanoTime();
 		try {
 			var response = this.client.send(request.timeout(CLIENT_TIMEOUT).build(), BodyHandlers.ofString());

@@ -12,13 +12,15 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
+import dev.userprofiles.infra.TestTokens;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A raw HTTP client for end-to-end tests: it sends exactly the bytes and headers a test
- * names, so malformed requests reach the server as written.
+ * names, so malformed requests reach the server as written. It sends an admin token
+ * unless the test names its own {@code Authorization} header or asks for none.
  */
 final class ApiClient {
 
@@ -28,8 +30,19 @@ final class ApiClient {
 
 	private final String base;
 
+	private final @Nullable String token;
+
 	ApiClient(int port) {
+		this(port, TestTokens.admin());
+	}
+
+	/**
+	 * A client that sends this token.
+	 * @param token a bearer token, or {@code null} to send none
+	 */
+	ApiClient(int port, @Nullable String token) {
 		this.base = "http://localhost:" + port;
+		this.token = token;
 	}
 
 	Response get(String path, String... headers) {
@@ -55,8 +68,13 @@ final class ApiClient {
 		if (contentType != null) {
 			request.header("Content-Type", contentType);
 		}
+		boolean authorization = false;
 		for (int i = 0; i < headers.length; i += 2) {
 			request.header(headers[i], headers[i + 1]);
+			authorization |= headers[i].equalsIgnoreCase("Authorization");
+		}
+		if (!authorization && this.token != null) {
+			request.header("Authorization", "Bearer " + this.token);
 		}
 		try {
 			HttpResponse<String> response = this.http.send(request.build(), BodyHandlers.ofString());

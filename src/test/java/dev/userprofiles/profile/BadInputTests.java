@@ -280,9 +280,12 @@ class BadInputTests {
 		for (String id : List.of("0x1", "%231", "%201")) {
 			cases.put("GET /users/" + id, request("GET", "/users/" + id).invalid("id"));
 		}
-		// Bad paging parameters
-		// page 21474837 of 100 would overflow the int offset JPA takes
-		for (String query : List.of("page=-1", "page=1.5", "page=abc", "page=2147483648", "page=21474837&size=100")) {
+		// Bad paging parameters; the offset parameter of earlier versions is refused, not
+		// ignored, so an old client cannot page through the first page forever.
+		for (String query : List.of("after=-1", "after=1.5", "after=abc", "after=9223372036854775808")) {
+			cases.put("GET /users?" + query, request("GET", "/users?" + query).invalid("after"));
+		}
+		for (String query : List.of("page=0", "page=1&size=100")) {
 			cases.put("GET /users?" + query, request("GET", "/users?" + query).invalid("page"));
 		}
 		for (String query : List.of("size=0", "size=-5", "size=abc")) {

@@ -1,6 +1,8 @@
 package dev.userprofiles.profile;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 import dev.userprofiles.infra.ServiceTest;
@@ -278,23 +280,31 @@ class UserProfileApiTests {
 	}
 
 	@Test
-	void listsProfilesOrderedByIdWithTotals() {
+	void pagesThroughProfilesByKeysetInIdOrder() {
+		List<Long> created = new ArrayList<>();
 		for (int i = 0; i < 3; i++) {
-			this.api.createProfile();
+			created.add(this.api.createProfile().get("id").asLong());
 		}
-		JsonNode page = this.api.get("/users?page=0&size=2").json();
-		assertThat(page.get("content")).hasSize(2);
-		assertThat(page.get("page").asInt()).isZero();
-		assertThat(page.get("size").asInt()).isEqualTo(2);
-		long total = page.get("totalElements").asLong();
-		assertThat(total).isGreaterThanOrEqualTo(3);
-		assertThat(page.get("totalPages").asLong()).isEqualTo((total + 1) / 2);
-		assertThat(page.get("content").get(0).get("id").asLong())
-			.isLessThan(page.get("content").get(1).get("id").asLong());
+		long before = created.get(0) - 1;
+		JsonNode first = this.api.get("/users?after=" + before + "&size=2").json();
+		assertThat(first.get("size").asInt()).isEqualTo(2);
+		assertThat(ids(first)).containsExactly(created.get(0), created.get(1));
+		assertThat(first.has("totalElements")).isFalse();
 
-		JsonNode second = this.api.get("/users?page=1&size=2").json();
-		assertThat(second.get("content").get(0).get("id").asLong())
-			.isGreaterThan(page.get("content").get(1).get("id").asLong());
+		String next = first.get("next").asString();
+		assertThat(next).isEqualTo("/users?after=" + created.get(1) + "&size=2");
+		JsonNode second = this.api.get(next).json();
+		assertThat(ids(second).get(0)).isEqualTo(created.get(2));
+	}
+
+	@Test
+	void theLastPageHasNoNext() {
+		long last = this.api.createProfile().get("id").asLong();
+
+		JsonNode page = this.api.get("/users?after=" + (last - 1)).json();
+
+		assertThat(ids(page)).first().isEqualTo(last);
+		assertThat(page.get("next").isNull()).isTrue();
 	}
 
 	@Test
@@ -309,8 +319,14 @@ class UserProfileApiTests {
 	void defaultPageIsTheFirst20() {
 		JsonNode page = this.api.get("/users").json();
 
-		assertThat(page.get("page").asInt()).isZero();
 		assertThat(page.get("size").asInt()).isEqualTo(20);
+		assertThat(ids(page)).isSorted();
+	}
+
+	private static List<Long> ids(JsonNode page) {
+		List<Long> ids = new ArrayList<>();
+		page.get("content").forEach((profile) -> ids.add(profile.get("id").asLong()));
+		return ids;
 	}
 
 }
