@@ -3,9 +3,8 @@ package dev.userprofiles.cache;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
+import dev.userprofiles.logging.RateLimitedLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
@@ -24,13 +23,13 @@ class CacheFailures {
 
 	private final ObjectProvider<MeterRegistry> meterRegistry;
 
-	private final long logIntervalNanos;
+	private final Duration logInterval;
 
 	private final Map<String, RateLimitedLog> logs = new ConcurrentHashMap<>();
 
 	CacheFailures(ObjectProvider<MeterRegistry> meterRegistry, Duration logInterval) {
 		this.meterRegistry = meterRegistry;
-		this.logIntervalNanos = logInterval.toNanos();
+		this.logInterval = logInterval;
 	}
 
 	void record(RuntimeException exception, String cacheName, String operation, Object key) {
@@ -44,39 +43,9 @@ class CacheFailures {
 				.register(registry)
 				.increment();
 		}
-		this.logs.computeIfAbsent(cacheName + ":" + operation, (name) -> new RateLimitedLog(this.logIntervalNanos))
+		this.logs.computeIfAbsent(cacheName + ":" + operation, (name) -> new RateLimitedLog(logger, this.logInterval))
 			.warn(() -> "Cache " + operation + " failed on '" + cacheName + "' for key " + key
 					+ "; serving from the database instead: " + exception);
-	}
-
-	/**
-	 * Lets one warning through per interval and reports how many it held back.
-	 */
-	private static final class RateLimitedLog {
-
-		private final long intervalNanos;
-
-		private final AtomicLong nextAllowedAt = new AtomicLong(Long.MIN_VALUE);
-
-		private final AtomicLong suppressed = new AtomicLong();
-
-		RateLimitedLog(long intervalNanos) {
-			this.intervalNanos = intervalNanos;
-		}
-
-		void warn(Supplier<String> message) {
-			long now = System.nanoTime();
-			long allowedAt = this.nextAllowedAt.get();
-			if ((allowedAt == Long.MIN_VALUE || now - allowedAt >= 0)
-					&& this.nextAllowedAt.compareAndSet(allowedAt, now + this.intervalNanos)) {
-				long held = this.suppressed.getAndSet(0);
-				logger.warn(message.get() + ((held > 0) ? " (" + held + " similar failures not logged)" : ""));
-			}
-			else {
-				this.suppressed.incrementAndGet();
-			}
-		}
-
 	}
 
 }
