@@ -15,7 +15,7 @@ import org.springframework.boot.SpringApplication;
  * Runs the service locally ({@code ./mvnw spring-boot:test-run}) against a Redis Cluster
  * and Postgres that the test infrastructure starts, with the {@code demo} profile on, so
  * that 10,000 demo profiles are seeded. It trusts a key pair made for this run
- * ({@code TestTokenIssuer}) and writes an admin token signed with it to
+ * ({@code TestServiceDefaults}) and writes an admin token signed with it to
  * {@code target/dev-token}.
  */
 public class TestUserProfileServiceApplication {

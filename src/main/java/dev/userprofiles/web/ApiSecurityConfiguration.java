@@ -16,6 +16,7 @@ import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthen
 import org.springframework.security.oauth2.server.resource.web.access.BearerTokenAccessDeniedHandler;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.access.AccessDeniedHandler;
 
 /**
@@ -26,6 +27,7 @@ import org.springframework.security.web.access.AccessDeniedHandler;
  * Prometheus needs none.
  * <p>
  * 401 and 403 carry Spring Security's {@code WWW-Authenticate} header and a problem body.
+ * Authorized requests then pass the per-client rate limit ({@link RateLimitFilter}).
  */
 @Configuration(proxyBeanMethods = false)
 class ApiSecurityConfiguration {
@@ -35,7 +37,7 @@ class ApiSecurityConfiguration {
 	private static final String[] WRITE = { ProfileScopes.WRITE_AUTHORITY, ProfileScopes.ADMIN_AUTHORITY };
 
 	@Bean
-	SecurityFilterChain apiSecurity(HttpSecurity http, ProblemResponses problems) {
+	SecurityFilterChain apiSecurity(HttpSecurity http, ProblemResponses problems, ClientRateLimits rateLimits) {
 		// Spring Security's bearer-token handlers set the status and WWW-Authenticate;
 		// the problem body is added here.
 		AuthenticationEntryPoint bearerChallenge = new BearerTokenAuthenticationEntryPoint();
@@ -77,7 +79,9 @@ class ApiSecurityConfiguration {
 			.sessionManagement((sessions) -> sessions.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
 			.csrf(AbstractHttpConfigurer::disable)
 			.requestCache(AbstractHttpConfigurer::disable)
-			.anonymous(Customizer.withDefaults());
+			.anonymous(Customizer.withDefaults())
+			// Authorized requests only: the client is the token's subject.
+			.addFilterAfter(new RateLimitFilter(rateLimits, problems), AuthorizationFilter.class);
 		return http.build();
 	}
 

@@ -28,6 +28,8 @@ class ProblemResponses {
 
 	static final URI SERVICE_UNAVAILABLE = URI.create("/problems/service-unavailable");
 
+	static final URI RATE_LIMITED = URI.create("/problems/rate-limited");
+
 	private final JsonMapper jsonMapper;
 
 	ProblemResponses(JsonMapper jsonMapper) {

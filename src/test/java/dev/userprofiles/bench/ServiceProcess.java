@@ -63,8 +63,10 @@ final class ServiceProcess implements AutoCloseable {
 		command.add("--server.port=" + port);
 		// Several services run at once: Actuator's port must not collide either.
 		command.add("--management.server.port=0");
-		// Authentication stays on: every variant pays for verifying the load's token.
+		// Authentication and rate limiting stay on: every variant pays for verifying the
+		// load's token and for its bucket; the limit is raised, as a load test must.
 		command.add("--" + TestTokens.publicKeyProperty());
+		command.add("--profiles.rate-limit.capacity=1000000000");
 		properties.forEach((property) -> command.add("--" + property));
 		Path log = logDirectory.resolve(name + ".log");
 		long start = System.nanoTime();

@@ -45,6 +45,10 @@ final class ApiClient {
 		this.token = token;
 	}
 
+	@Nullable String token() {
+		return this.token;
+	}
+
 	Response get(String path, String... headers) {
 		return send("GET", path, null, BodyPublishers.noBody(), headers);
 	}
