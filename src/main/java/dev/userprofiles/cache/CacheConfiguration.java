@@ -20,6 +20,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import io.micrometer.tracing.Tracer;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import tools.jackson.databind.DeserializationFeature;
@@ -149,7 +150,8 @@ class CacheConfiguration implements CachingConfigurer {
 	 */
 	@Bean
 	static BeanPostProcessor nearCacheLevels(ObjectProvider<InvalidationBus> bus,
-			ObjectProvider<ProfileCacheProperties> properties, ObjectProvider<MeterRegistry> meters) {
+			ObjectProvider<ProfileCacheProperties> properties, ObjectProvider<MeterRegistry> meters,
+			ObjectProvider<Tracer> tracer) {
 		return new BeanPostProcessor() {
 
 			@Override
@@ -167,7 +169,7 @@ class CacheConfiguration implements CachingConfigurer {
 					RedisSerializer<UserProfile> serializer = valueSerializer(spec.format());
 					return new NearCache(redisLevel, spec.localSize(), spec.ttl(),
 							(value) -> serializer.serialize((UserProfile) value).length, invalidationBus,
-							settings.lease().maxWait(), meters.getObject());
+							settings.lease().maxWait(), meters.getObject(), tracing(tracer));
 				});
 			}
 
@@ -184,7 +186,14 @@ class CacheConfiguration implements CachingConfigurer {
 				redisMeters.bindTo(registry);
 			}
 			new CaffeineCacheMetrics<>(cache.localLevel(), cache.getName() + ".local", tags).bindTo(registry);
+			LeaseCacheWriter.registerMeters(registry, cache.getName());
 		};
+	}
+
+	/** Spans of the cache layer when tracing is on the classpath, none otherwise. */
+	private static CacheTracing tracing(ObjectProvider<Tracer> tracer) {
+		Tracer available = tracer.getIfAvailable();
+		return (available != null) ? new CacheTracing(available) : CacheTracing.NONE;
 	}
 
 	/** Keeps the leases of running loads alive; closed with the context. */
@@ -196,7 +205,8 @@ class CacheConfiguration implements CachingConfigurer {
 
 	@Bean
 	RedisCacheManagerBuilderCustomizer profileCaches(RedisConnectionFactory connectionFactory,
-			CircuitBreaker redisCacheBreaker, LeaseKeeper leaseKeeper, MeterRegistry meterRegistry) {
+			CircuitBreaker redisCacheBreaker, LeaseKeeper leaseKeeper, MeterRegistry meterRegistry,
+			ObjectProvider<Tracer> tracer) {
 		Map<String, RedisCacheConfiguration> caches = new LinkedHashMap<>();
 		this.properties.caches().forEach((name, spec) -> caches.put(name, cacheConfiguration(spec)));
 		// Immediate writes: an evict has reached Redis when the request returns, so the
@@ -205,7 +215,7 @@ class CacheConfiguration implements CachingConfigurer {
 				(configurer) -> configurer.immediateWrites().batchStrategy(BatchStrategies.scan(1000)));
 		ProfileCacheProperties.Lease lease = this.properties.lease();
 		RedisCacheWriter writer = new LeaseCacheWriter(plain, connectionFactory, new RedisBreaker(redisCacheBreaker),
-				this.failures, meterRegistry, lease.ttl(), lease.maxWait(), leaseKeeper);
+				this.failures, meterRegistry, lease.ttl(), lease.maxWait(), leaseKeeper, tracing(tracer));
 		return (builder) -> builder.cacheWriter(writer)
 			.withInitialCacheConfigurations(caches)
 			.disableCreateOnMissingCache()

@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.Span;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -204,15 +205,18 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	private final AtomicBoolean putWarned;
 
+	private final CacheTracing tracing;
+
 	LeaseCacheWriter(RedisCacheWriter delegate, RedisConnectionFactory connectionFactory, RedisBreaker breaker,
-			CacheFailures failures, MeterRegistry meters, Duration leaseTtl, Duration maxWait, LeaseKeeper keeper) {
+			CacheFailures failures, MeterRegistry meters, Duration leaseTtl, Duration maxWait, LeaseKeeper keeper,
+			CacheTracing tracing) {
 		this(delegate, scriptTemplate(connectionFactory), breaker, CacheStatisticsCollector.none(), failures, meters,
-				leaseTtl, maxWait, keeper, new AtomicBoolean());
+				leaseTtl, maxWait, keeper, new AtomicBoolean(), tracing);
 	}
 
 	private LeaseCacheWriter(RedisCacheWriter delegate, RedisTemplate<byte[], byte[]> redis, RedisBreaker breaker,
 			CacheStatisticsCollector statistics, CacheFailures failures, MeterRegistry meters, Duration leaseTtl,
-			Duration maxWait, LeaseKeeper keeper, AtomicBoolean putWarned) {
+			Duration maxWait, LeaseKeeper keeper, AtomicBoolean putWarned, CacheTracing tracing) {
 		this.delegate = delegate;
 		this.redis = redis;
 		this.breaker = breaker;
@@ -223,6 +227,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		this.maxWait = maxWait;
 		this.keeper = keeper;
 		this.putWarned = putWarned;
+		this.tracing = tracing;
 	}
 
 	private static RedisTemplate<byte[], byte[]> scriptTemplate(RedisConnectionFactory connectionFactory) {
@@ -253,12 +258,20 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	}
 
 	private byte[] getOrFill(String name, byte[] key, Supplier<byte[]> valueLoader, @Nullable Duration ttl) {
+		return this.tracing.inSpan("cache.redis", name, (span) -> {
+			byte[] value = getOrFill(name, key, valueLoader, ttl, span);
+			return value;
+		});
+	}
+
+	private byte[] getOrFill(String name, byte[] key, Supplier<byte[]> valueLoader, @Nullable Duration ttl, Span span) {
 		// Hits, the common case, cost a plain GET; only a miss runs the lease script,
 		// which looks again atomically with taking the lease.
 		byte[] cached = read(key);
 		this.statistics.incGets(name);
 		if (cached != null) {
 			this.statistics.incHits(name);
+			span.tag("hit", true);
 			return cached;
 		}
 		byte[] leaseKey = leaseKey(key);
@@ -266,11 +279,13 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		Lookup lookup = lookup(key, leaseKey, token);
 		if (lookup.value() != null) {
 			this.statistics.incHits(name);
+			span.tag("hit", true);
 			return lookup.value();
 		}
 		this.statistics.incMisses(name);
+		span.tag("hit", false);
 		if (lookup.leasedByOther()) {
-			lookup = awaitFill(name, key, leaseKey, token);
+			lookup = this.tracing.inSpan("cache.lease.wait", name, (wait) -> awaitFill(name, key, leaseKey, token));
 			if (lookup.value() != null) {
 				return lookup.value();
 			}
@@ -279,7 +294,8 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 				return valueLoader.get();
 			}
 		}
-		return loadAndFill(name, key, leaseKey, token, valueLoader, ttl);
+		return this.tracing.inSpan("cache.fill", name,
+				(fill) -> loadAndFill(name, key, leaseKey, token, valueLoader, ttl));
 	}
 
 	/**
@@ -512,7 +528,8 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	@Override
 	public RedisCacheWriter withStatisticsCollector(CacheStatisticsCollector collector) {
 		return new LeaseCacheWriter(this.delegate.withStatisticsCollector(collector), this.redis, this.breaker,
-				collector, this.failures, this.meters, this.leaseTtl, this.maxWait, this.keeper, this.putWarned);
+				collector, this.failures, this.meters, this.leaseTtl, this.maxWait, this.keeper, this.putWarned,
+				this.tracing);
 	}
 
 	/**
@@ -569,6 +586,19 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 			return false;
+		}
+	}
+
+	/**
+	 * Registers this writer's counters of one cache at zero, so that dashboards and
+	 * alerts find them before the first lease wait or fill happens.
+	 */
+	static void registerMeters(MeterRegistry registry, String cache) {
+		for (String result : List.of("hit", "lease", "timeout")) {
+			Counter.builder("cache.lease.waits").tag("cache", cache).tag("result", result).register(registry);
+		}
+		for (String result : List.of("stored", "refused", "failed")) {
+			Counter.builder("cache.fills").tag("cache", cache).tag("result", result).register(registry);
 		}
 	}
 

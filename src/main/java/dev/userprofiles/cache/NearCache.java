@@ -15,6 +15,7 @@ import java.util.function.ToIntFunction;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.Span;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.Cache;
@@ -75,6 +76,8 @@ final class NearCache implements Cache {
 
 	private final Counter joined;
 
+	private final CacheTracing tracing;
+
 	/**
 	 * @param redis the Redis level
 	 * @param maximum the local level's bound
@@ -83,10 +86,12 @@ final class NearCache implements Cache {
 	 * @param bus the bus that invalidates this cache's local level on every member
 	 * @param maxWait how long a request waits for another's read of the same key
 	 * @param meters where the count of joined reads goes
+	 * @param tracing where the local level's spans go
 	 */
 	NearCache(Cache redis, DataSize maximum, Duration ttl, ToIntFunction<Object> encodedSize, InvalidationBus bus,
-			Duration maxWait, MeterRegistry meters) {
+			Duration maxWait, MeterRegistry meters, CacheTracing tracing) {
 		this.redis = redis;
+		this.tracing = tracing;
 		this.maxWait = maxWait;
 		this.joined = Counter.builder("cache.near.joined")
 			.description("Local misses that waited for a read of the same key already running on this instance")
@@ -125,8 +130,14 @@ final class NearCache implements Cache {
 	@Override
 	@SuppressWarnings("unchecked")
 	public <T> @Nullable T get(Object key, Callable<T> valueLoader) {
+		return this.tracing.inSpan("cache.local", getName(), (span) -> get(key, valueLoader, span));
+	}
+
+	@SuppressWarnings("unchecked")
+	private <T> @Nullable T get(Object key, Callable<T> valueLoader, Span span) {
 		String localKey = key.toString();
 		Object cached = localHit(localKey);
+		span.tag("hit", cached != null);
 		if (cached != null) {
 			return (T) cached;
 		}
@@ -252,7 +263,7 @@ final class NearCache implements Cache {
 		}
 		invalidateLocally(localKey);
 		try {
-			this.bus.publishAndAwait(getName(), localKey);
+			this.tracing.inSpan("cache.invalidation", getName(), () -> this.bus.publishAndAwait(getName(), localKey));
 		}
 		catch (RuntimeException ex) {
 			if (failure == null) {

@@ -2,8 +2,11 @@ package dev.userprofiles.cache;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+
+import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.userprofiles.infra.Http;
@@ -43,9 +46,11 @@ class SlowDatabaseTests {
 	}
 
 	@Test
-	void leasesAreExtendedForAsLongAsALoadCanTake() {
+	void leasesAreExtendedForAsLongAsALoadCanTake() throws SQLException {
 		Duration statementTimeout = statementTimeout();
-		Duration connectionTimeout = Duration.ofMillis(instance.bean(HikariDataSource.class).getConnectionTimeout());
+		// The DataSource bean is datasource-micrometer's proxy around Hikari's.
+		Duration connectionTimeout = Duration
+			.ofMillis(instance.bean(DataSource.class).unwrap(HikariDataSource.class).getConnectionTimeout());
 		ProfileCacheProperties.Lease lease = instance.bean(ProfileCacheProperties.class).lease();
 
 		assertThat(statementTimeout).as("statement_timeout on the service's connections").isPositive();

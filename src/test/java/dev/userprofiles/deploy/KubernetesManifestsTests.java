@@ -172,12 +172,12 @@ class KubernetesManifestsTests {
 		List<String> names = appContainer(overlay).getEnv()
 			.stream()
 			.map(EnvVar::getName)
-			.filter((name) -> name.startsWith("SPRING_") || name.startsWith("PROFILES_"))
+			.filter((name) -> name.startsWith("SPRING_") || name.startsWith("PROFILES_") || name.startsWith("LOGGING_"))
 			.toList();
 
 		assertThat(names).contains("SPRING_DATASOURCE_URL", "SPRING_DATASOURCE_USERNAME", "SPRING_DATASOURCE_PASSWORD",
 				"SPRING_DATA_REDIS_CLUSTER_NODES", "SPRING_DATA_REDIS_PASSWORD",
-				"SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_ISSUERURI");
+				"SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_ISSUERURI", "LOGGING_STRUCTURED_FORMAT_CONSOLE");
 		assertThat(names).allSatisfy(
 				(name) -> assertThat(metadata.binds(name)).as("%s binds to a configuration property", name).isTrue());
 	}
