@@ -53,6 +53,9 @@ class ApiSecurityConfiguration {
 		};
 		http.authorizeHttpRequests((requests) -> requests.requestMatchers("/livez", "/readyz", "/error")
 			.permitAll()
+			// The API's description and Swagger UI (OpenApiConfiguration).
+			.requestMatchers("/v3/api-docs", "/v3/api-docs/**", "/swagger-ui.html", "/swagger-ui/**")
+			.permitAll()
 			.requestMatchers(EndpointRequest.toAnyEndpoint())
 			.permitAll()
 			.requestMatchers(HttpMethod.GET, "/users")

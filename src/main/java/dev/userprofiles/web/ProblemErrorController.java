@@ -2,6 +2,7 @@ package dev.userprofiles.web;
 
 import java.net.URI;
 
+import io.swagger.v3.oas.annotations.Hidden;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -17,6 +18,7 @@ import org.springframework.web.bind.annotation.RestController;
  * Answers errors raised outside Spring MVC (the servlet container, filters) with a
  * problem too, replacing Boot's default error body.
  */
+@Hidden
 @RestController
 class ProblemErrorController implements ErrorController {
 
