@@ -10,12 +10,10 @@ import java.util.regex.Pattern;
 
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.infra.TestInfrastructure;
-import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import org.springframework.aop.framework.ProxyFactory;
-import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 
@@ -119,7 +117,7 @@ class PersonalDataLogTests {
 	 * Holds the uniqueness check of one address until two requests have made it, so both
 	 * pass it before either inserts.
 	 */
-	static final class UniquenessRace implements BeanPostProcessor {
+	static final class UniquenessRace extends RepositoryInterceptor {
 
 		private final CyclicBarrier bothChecked = new CyclicBarrier(2);
 
@@ -130,20 +128,13 @@ class PersonalDataLogTests {
 		}
 
 		@Override
-		public Object postProcessAfterInitialization(Object bean, String beanName) {
-			if (!(bean instanceof UserProfileRepository)) {
-				return bean;
+		public Object invoke(MethodInvocation invocation) throws Throwable {
+			Object result = invocation.proceed();
+			if (invocation.getMethod().getName().equals("emailTaken")
+					&& this.email.equals(invocation.getArguments()[0])) {
+				this.bothChecked.await(10, TimeUnit.SECONDS);
 			}
-			ProxyFactory proxy = new ProxyFactory(bean);
-			proxy.addAdvice((MethodInterceptor) (invocation) -> {
-				Object result = invocation.proceed();
-				if (invocation.getMethod().getName().equals("emailTaken")
-						&& this.email.equals(invocation.getArguments()[0])) {
-					this.bothChecked.await(10, TimeUnit.SECONDS);
-				}
-				return result;
-			});
-			return proxy.getProxy();
+			return result;
 		}
 
 	}

@@ -11,11 +11,8 @@ import java.util.concurrent.TimeUnit;
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.infra.TestInfrastructure;
 import dev.userprofiles.infra.TestTokens;
-import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
 import org.junit.jupiter.api.Test;
-
-import org.springframework.aop.framework.ProxyFactory;
-import org.springframework.beans.factory.config.BeanPostProcessor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -129,7 +126,7 @@ class RequestLimitsTests {
 	}
 
 	/** Holds the database reads of chosen profiles until released. */
-	static final class SlowReads implements BeanPostProcessor {
+	static final class SlowReads extends RepositoryInterceptor {
 
 		private final Set<Long> held = ConcurrentHashMap.newKeySet();
 
@@ -142,20 +139,13 @@ class RequestLimitsTests {
 		}
 
 		@Override
-		public Object postProcessAfterInitialization(Object bean, String beanName) {
-			if (!(bean instanceof UserProfileRepository)) {
-				return bean;
+		public Object invoke(MethodInvocation invocation) throws Throwable {
+			if (invocation.getMethod().getName().equals("findById")
+					&& this.held.contains(invocation.getArguments()[0])) {
+				this.reached.countDown();
+				this.release.await(20, TimeUnit.SECONDS);
 			}
-			ProxyFactory proxy = new ProxyFactory(bean);
-			proxy.addAdvice((MethodInterceptor) (invocation) -> {
-				if (invocation.getMethod().getName().equals("findById")
-						&& this.held.contains(invocation.getArguments()[0])) {
-					this.reached.countDown();
-					this.release.await(20, TimeUnit.SECONDS);
-				}
-				return invocation.proceed();
-			});
-			return proxy.getProxy();
+			return invocation.proceed();
 		}
 
 	}
