@@ -30,14 +30,16 @@ ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
 # JDK 25 AOT cache (JEP 483/514/515): classes loaded and linked, and method profiles, from
 # a training run that starts the Spring context and exits once it is refreshed. Measured
 # here: startup to a refreshed context halved (user CPU 13-15 s -> 6-7.5 s). The training
-# run has no database or Redis: Flyway off, Hibernate without JDBC metadata, no schema
-# validation; nothing connects. Same JVM and same class path as at runtime, as it must be.
+# run has no database, Redis or token issuer: Flyway off, Hibernate without JDBC metadata,
+# no schema validation, a JWK set URI that is only fetched on a first request; nothing
+# connects. Same JVM and same class path as at runtime, as it must be.
 RUN java -XX:AOTCacheOutput=app.aot -Dspring.context.exit=onRefresh \
       -Dspring.datasource.url=jdbc:postgresql://127.0.0.1:1/training \
       -Dspring.flyway.enabled=false -Dspring.jpa.hibernate.ddl-auto=none \
       -Dspring.jpa.properties.hibernate.boot.allow_jdbc_metadata_access=false \
       -Dspring.jpa.properties.hibernate.dialect=org.hibernate.dialect.PostgreSQLDialect \
       -Dspring.data.redis.cluster.nodes=127.0.0.1:6379 \
+      -Dspring.security.oauth2.resourceserver.jwt.jwk-set-uri=http://127.0.0.1:1/jwks \
       -Xlog:aot=error -Xlog:cds=error -jar application.jar \
     && test -s app.aot
 USER 10001:10001
