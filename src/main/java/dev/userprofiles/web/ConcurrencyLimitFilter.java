@@ -11,10 +11,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * At most {@code profiles.web.max-concurrent-requests} API requests in progress per
@@ -25,7 +22,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 1)
-class ConcurrencyLimitFilter extends OncePerRequestFilter {
+class ConcurrencyLimitFilter extends ApiRequestFilter {
 
 	private final Semaphore permits;
 
@@ -37,20 +34,12 @@ class ConcurrencyLimitFilter extends OncePerRequestFilter {
 	}
 
 	@Override
-	protected boolean shouldNotFilter(HttpServletRequest request) {
-		return !request.getRequestURI().startsWith("/users");
-	}
-
-	@Override
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
 		if (!this.permits.tryAcquire()) {
 			response.setHeader(HttpHeaders.RETRY_AFTER, "1");
-			ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-					"This instance is serving as many requests as it may; retry shortly");
-			problem.setType(ProblemResponses.SERVICE_UNAVAILABLE);
-			problem.setTitle("Service unavailable");
-			this.problems.write(response, request, problem);
+			this.problems.write(response, request, ProblemResponses
+				.serviceUnavailable("This instance is serving as many requests as it may; retry shortly"));
 			return;
 		}
 		try {

@@ -125,11 +125,9 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 	@ExceptionHandler(CacheInvalidationException.class)
 	ResponseEntity<ProblemDetail> handleUnconfirmedInvalidation(CacheInvalidationException ex) {
 		this.unacknowledgedWrites.warn(() -> "Write not acknowledged: " + ex.getMessage());
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-				"The change was saved but could not yet be confirmed on every instance; read the profile "
-						+ "again or retry later");
-		problem.setType(ProblemResponses.SERVICE_UNAVAILABLE);
-		problem.setTitle("Service unavailable");
+		ProblemDetail problem = ProblemResponses
+			.serviceUnavailable("The change was saved but could not yet be confirmed on every instance; read the "
+					+ "profile again or retry later");
 		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
 			.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
 			.body(problem);
@@ -147,10 +145,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 			TransientDataAccessException.class })
 	ResponseEntity<ProblemDetail> handleDatabaseUnavailable(Exception ex) {
 		this.databaseUnavailable.warn(() -> "Database unavailable: " + ex.getMessage());
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-				"The profile store is temporarily unavailable; retry later");
-		problem.setType(ProblemResponses.SERVICE_UNAVAILABLE);
-		problem.setTitle("Service unavailable");
+		ProblemDetail problem = ProblemResponses
+			.serviceUnavailable("The profile store is temporarily unavailable; retry later");
 		return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
 			.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
 			.body(problem);

@@ -43,6 +43,13 @@ class ProblemResponses {
 		return problem;
 	}
 
+	static ProblemDetail serviceUnavailable(String detail) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, detail);
+		problem.setType(SERVICE_UNAVAILABLE);
+		problem.setTitle("Service unavailable");
+		return problem;
+	}
+
 	static ProblemDetail payloadTooLarge(long maxBytes) {
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
 				"The request body is larger than " + maxBytes + " bytes");

@@ -14,7 +14,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
-import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Takes one request from the client's bucket ({@link ClientRateLimits}); a client whose
@@ -23,7 +22,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * (draft-ietf-httpapi-ratelimit-headers). Runs in the security filter chain after
  * authorization, so the client is the token's subject.
  */
-class RateLimitFilter extends OncePerRequestFilter {
+class RateLimitFilter extends ApiRequestFilter {
 
 	static final String POLICY = "\"per-client\"";
 
@@ -37,11 +36,6 @@ class RateLimitFilter extends OncePerRequestFilter {
 		this.limits = limits;
 		this.problems = problems;
 		this.policyHeader = POLICY + ";q=" + limits.capacity() + ";w=" + Math.max(1, limits.period().toSeconds());
-	}
-
-	@Override
-	protected boolean shouldNotFilter(HttpServletRequest request) {
-		return !request.getRequestURI().startsWith("/users");
 	}
 
 	@Override
