@@ -215,9 +215,9 @@ TIMINGS+=("GET /users/1 (second, cached): $(since "$t") s")
 
 failing=redis-1
 redis1=$(cid redis-1)
-rcli() { podman exec "$redis1" redis-cli "$@" | tr -d '\r'; }
+rcli() { podman exec "$redis1" redis-cli --user admin --no-auth-warning "$@" | tr -d '\r'; }
 for n in 1 2 3 4 5 6; do
-  state=$(podman exec "$(cid "redis-$n")" redis-cli cluster info | tr -d '\r' | grep '^cluster_state:' || true)
+  state=$(podman exec "$(cid "redis-$n")" redis-cli --user admin --no-auth-warning cluster info | tr -d '\r' | grep '^cluster_state:' || true)
   [ "$state" = "cluster_state:ok" ] || { failing="redis-$n"; fail "redis-$n reports '$state'"; }
 done
 info=$(rcli cluster info)

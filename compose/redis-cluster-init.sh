@@ -16,7 +16,8 @@ WAIT_SECONDS="${WAIT_SECONDS:-60}"
 SETTLE_SECONDS="${SETTLE_SECONDS:-20}"
 
 log() { echo "[redis-cluster-init] $*"; }
-cli() { host=$1; shift; redis-cli -h "$host" -p "$PORT" "$@"; }
+# As the admin; the password comes from REDISCLI_AUTH.
+cli() { host=$1; shift; redis-cli --user admin --no-auth-warning -h "$host" -p "$PORT" "$@"; }
 
 # cluster_ready: every node says cluster_state:ok, and among them are exactly 3 masters
 # with slots and 3 replicas whose link to their master is up. (cluster_state:ok comes
@@ -93,7 +94,7 @@ for n in $NODES; do
 done
 log "creating the cluster:$addresses"
 # shellcheck disable=SC2086
-redis-cli --cluster create $addresses --cluster-replicas 1 --cluster-yes
+redis-cli --user admin --no-auth-warning --cluster create $addresses --cluster-replicas 1 --cluster-yes
 
 log "waiting for cluster_state:ok on every node and 3 replicas attached"
 if ! wait_for "$WAIT_SECONDS" cluster_ready; then

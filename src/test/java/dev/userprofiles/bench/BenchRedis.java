@@ -10,6 +10,7 @@ import java.util.function.IntFunction;
 import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
+import dev.userprofiles.infra.TestInfrastructure;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -28,8 +29,7 @@ final class BenchRedis implements AutoCloseable {
 	private final StatefulRedisClusterConnection<byte[], byte[]> bytes;
 
 	BenchRedis(List<HostAndPort> nodes) {
-		this.client = RedisClusterClient
-			.create(nodes.stream().map((node) -> RedisURI.create(node.getHostText(), node.getPort())).toList());
+		this.client = RedisClusterClient.create(nodes.stream().map(TestInfrastructure::redisAdminUri).toList());
 		this.connection = this.client.connect();
 		this.bytes = this.client.connect(ByteArrayCodec.INSTANCE);
 	}

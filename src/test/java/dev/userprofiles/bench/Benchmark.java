@@ -33,6 +33,7 @@ import dev.userprofiles.bench.service.BootDefaultCaching;
 import dev.userprofiles.bench.service.PreloadedMap;
 import dev.userprofiles.cache.SerializerBenchmarks;
 import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.TestCredentials;
 import dev.userprofiles.infra.TestInfrastructure;
 import io.lettuce.core.internal.HostAndPort;
 import org.HdrHistogram.Histogram;
@@ -116,8 +117,9 @@ public final class Benchmark {
 		this.java = java;
 		this.output = output;
 		this.infrastructure = TestInfrastructure.get();
-		this.database = new BenchProfiles(this.infrastructure.jdbcUrl(), this.infrastructure.username(),
-				this.infrastructure.password());
+		// A superuser: the benchmark enables and resets pg_stat_statements.
+		this.database = new BenchProfiles(this.infrastructure.jdbcUrl(), this.infrastructure.superuser(),
+				this.infrastructure.superuserPassword());
 		this.redis = new BenchRedis(this.infrastructure.redisNodes());
 	}
 
@@ -600,9 +602,11 @@ public final class Benchmark {
 	}
 
 	private List<String> serviceProperties(String... extra) {
+		// Passwords from files, as a deployment gives them: never on a command line.
 		List<String> properties = new ArrayList<>(List.of("spring.datasource.url=" + this.infrastructure.jdbcUrl(),
-				"spring.datasource.username=" + this.infrastructure.username(),
-				"spring.datasource.password=" + this.infrastructure.password(),
+				"spring.datasource.username=" + TestCredentials.DATABASE_USER,
+				"spring.flyway.user=" + TestCredentials.MIGRATION_USER,
+				"spring.data.redis.username=" + TestCredentials.REDIS_USER, TestCredentials.get().configImport(),
 				"spring.data.redis.cluster.nodes=" + this.infrastructure.redisNodes()
 					.stream()
 					.map(HostAndPort::toString)
@@ -695,7 +699,7 @@ public final class Benchmark {
 	}
 
 	/** The jar {@code ./mvnw package} built ({@code -Dbench.jar} overrides). */
-	static Path packagedJar() throws IOException {
+	public static Path packagedJar() throws IOException {
 		String configured = System.getProperty("bench.jar");
 		if (configured != null) {
 			return Path.of(configured);

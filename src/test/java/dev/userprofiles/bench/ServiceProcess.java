@@ -18,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  * The service as a process of its own, started from the packaged jar: its start time, CPU
  * time and resident memory are its own, not the load generator's.
  */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
 
 	private static final Pattern STARTED = Pattern.compile("Started \\S+ in ([0-9.]+) seconds");
 
@@ -48,7 +48,7 @@ final class ServiceProcess implements AutoCloseable {
 	 * {@code PropertiesLauncher}), or {@code null}
 	 * @param properties {@code key=value} arguments
 	 */
-	static ServiceProcess start(String name, Path java, Path jar, List<String> jvmOptions,
+	public static ServiceProcess start(String name, Path java, Path jar, List<String> jvmOptions,
 			@Nullable Path extraClasspath, List<String> properties, Path logDirectory) {
 		int port = freePort();
 		List<String> command = new ArrayList<>(List.of(java.toString()));
@@ -98,7 +98,7 @@ final class ServiceProcess implements AutoCloseable {
 		return this.name;
 	}
 
-	int port() {
+	public int port() {
 		return this.port;
 	}
 

@@ -179,7 +179,7 @@ class ConsistencyCheckerTests {
 		RedisClient client = RedisClient.create();
 		try {
 			for (int i = 0; i < nodes.size(); i++) {
-				RedisURI uri = RedisURI.create(nodes.get(i).getHostText(), nodes.get(i).getPort());
+				RedisURI uri = TestInfrastructure.redisAdminUri(nodes.get(i));
 				try (StatefulRedisConnection<String, String> connection = client.connect(uri)) {
 					connection.sync().exists(key);
 					return i;

@@ -169,17 +169,64 @@ class KubernetesManifestsTests {
 		ConfigurationMetadata metadata = ConfigurationMetadata.fromClasspath();
 		assertThat(metadata.sources()).as("configuration metadata files on the classpath").isGreaterThan(1);
 		assertThat(metadata.hasProperty("profiles.cache.key-prefix")).as("our own generated metadata").isTrue();
-		List<String> names = appContainer(overlay).getEnv()
-			.stream()
+		List<String> names = Stream
+			.concat(appContainer(overlay).getEnv().stream(), migrateContainer(overlay).getEnv().stream())
 			.map(EnvVar::getName)
 			.filter((name) -> name.startsWith("SPRING_") || name.startsWith("PROFILES_") || name.startsWith("LOGGING_"))
 			.toList();
 
-		assertThat(names).contains("SPRING_DATASOURCE_URL", "SPRING_DATASOURCE_USERNAME", "SPRING_DATASOURCE_PASSWORD",
-				"SPRING_DATA_REDIS_CLUSTER_NODES", "SPRING_DATA_REDIS_PASSWORD",
-				"SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_ISSUERURI", "LOGGING_STRUCTURED_FORMAT_CONSOLE");
+		assertThat(names).contains("SPRING_DATASOURCE_URL", "SPRING_DATASOURCE_USERNAME", "SPRING_CONFIG_IMPORT",
+				"SPRING_FLYWAY_ENABLED", "SPRING_FLYWAY_USER", "SPRING_DATA_REDIS_CLUSTER_NODES",
+				"SPRING_DATA_REDIS_USERNAME", "SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_ISSUERURI",
+				"LOGGING_STRUCTURED_FORMAT_CONSOLE");
 		assertThat(names).allSatisfy(
 				(name) -> assertThat(metadata.binds(name)).as("%s binds to a configuration property", name).isTrue());
+	}
+
+	/**
+	 * Flyway runs in the {@code migrate} init container, as the schema's owner, and the
+	 * service with Flyway off: the service never holds the owner's password.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "dev", "prod" })
+	void migrationsRunInAnInitContainerAsTheOwner(String overlay) {
+		Container migrate = migrateContainer(overlay);
+		assertThat(migrate.getImage()).isEqualTo(appContainer(overlay).getImage());
+		assertThat(env(migrate, "JAVA_TOOL_OPTIONS").getValue()).contains("-Dspring.context.exit=onRefresh");
+		assertThat(env(migrate, "SPRING_FLYWAY_USER").getValueFrom().getSecretKeyRef().getName())
+			.isEqualTo("user-profile-db-migration");
+		assertThat(secretFiles(overlay, migrate)).containsExactlyInAnyOrder("spring.datasource.password",
+				"spring.flyway.password");
+		assertThat(env(appContainer(overlay), "SPRING_FLYWAY_ENABLED").getValue()).isEqualTo("false");
+		assertThat(secretFiles(overlay, appContainer(overlay))).containsExactlyInAnyOrder("spring.datasource.password",
+				"spring.data.redis.password");
+	}
+
+	/**
+	 * Passwords reach the service as files of its configtree import and the Redis nodes
+	 * through their start script: never as an argument (visible in {@code ps}) nor, for
+	 * the service, as an environment variable.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "dev", "prod" })
+	void passwordsAreNeverArgumentsAndTheServiceReadsThemFromFiles(String overlay) {
+		for (PodTemplateSpec template : podTemplates(overlay).values()) {
+			List<Container> containers = new ArrayList<>(template.getSpec().getContainers());
+			containers.addAll(Optional.ofNullable(template.getSpec().getInitContainers()).orElse(List.of()));
+			for (Container container : containers) {
+				List<String> line = new ArrayList<>(Optional.ofNullable(container.getCommand()).orElse(List.of()));
+				line.addAll(Optional.ofNullable(container.getArgs()).orElse(List.of()));
+				assertThat(line).as("command line of %s", container.getName())
+					.noneMatch((argument) -> argument.matches("(?i).*(pass|auth|secret).*"));
+			}
+		}
+		for (Container container : List.of(appContainer(overlay), migrateContainer(overlay))) {
+			assertThat(container.getEnv()).extracting(EnvVar::getName)
+				.noneMatch((name) -> name.matches("(?i).*(PASSWORD|SECRET).*"));
+		}
+		StatefulSet redis = find(overlay, StatefulSet.class, "redis").orElseThrow();
+		assertThat(redis.getSpec().getTemplate().getSpec().getContainers().get(0).getCommand()).containsExactly("sh",
+				"/etc/redis-node/redis-node.sh");
 	}
 
 	@ParameterizedTest
@@ -187,7 +234,22 @@ class KubernetesManifestsTests {
 	void referencedConfigMapKeysExistAndSecretsAreInTheOverlayOrExternal(String overlay) {
 		List<String> external = new ArrayList<>();
 		for (PodTemplateSpec template : podTemplates(overlay).values()) {
-			for (Container container : template.getSpec().getContainers()) {
+			List<String> projected = Optional.ofNullable(template.getSpec().getVolumes())
+				.orElse(List.of())
+				.stream()
+				.filter((volume) -> volume.getProjected() != null)
+				.flatMap((volume) -> volume.getProjected().getSources().stream())
+				.filter((source) -> source.getSecret() != null)
+				.map((source) -> source.getSecret().getName())
+				.toList();
+			for (String name : projected) {
+				if (find(overlay, Secret.class, name).isEmpty()) {
+					external.add(name);
+				}
+			}
+			List<Container> containers = new ArrayList<>(template.getSpec().getContainers());
+			containers.addAll(Optional.ofNullable(template.getSpec().getInitContainers()).orElse(List.of()));
+			for (Container container : containers) {
 				for (EnvVar variable : container.getEnv()) {
 					if (variable.getValueFrom() == null) {
 						continue;
@@ -214,8 +276,8 @@ class KubernetesManifestsTests {
 			}
 		}
 		// prod's credentials are created out of band (k8s/README.md); dev brings its own.
-		assertThat(external.stream().distinct().sorted().toList())
-			.isEqualTo(overlay.equals("prod") ? List.of("redis-auth", "user-profile-db") : List.of());
+		assertThat(external.stream().distinct().sorted().toList()).isEqualTo(overlay.equals("prod")
+				? List.of("redis-auth", "user-profile-db", "user-profile-db-migration") : List.of());
 	}
 
 	@ParameterizedTest
@@ -537,6 +599,49 @@ class KubernetesManifestsTests {
 
 	private static Deployment deployment(String overlay) {
 		return find(overlay, Deployment.class, APP).orElseThrow();
+	}
+
+	private static Container migrateContainer(String overlay) {
+		return deployment(overlay).getSpec()
+			.getTemplate()
+			.getSpec()
+			.getInitContainers()
+			.stream()
+			.filter((container) -> container.getName().equals("migrate"))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("no init container 'migrate' in " + overlay));
+	}
+
+	private static EnvVar env(Container container, String name) {
+		return container.getEnv()
+			.stream()
+			.filter((variable) -> variable.getName().equals(name))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError(container.getName() + " has no " + name));
+	}
+
+	/**
+	 * The files in the directory the container's {@code SPRING_CONFIG_IMPORT} imports as
+	 * a configtree, from the projected volume mounted there.
+	 */
+	private static List<String> secretFiles(String overlay, Container container) {
+		String directory = env(container, "SPRING_CONFIG_IMPORT").getValue().replaceFirst("^configtree:", "");
+		String volume = container.getVolumeMounts()
+			.stream()
+			.filter((mount) -> directory.startsWith(mount.getMountPath()))
+			.findFirst()
+			.orElseThrow(() -> new AssertionError(container.getName() + " mounts nothing at " + directory))
+			.getName();
+		return deployment(overlay).getSpec()
+			.getTemplate()
+			.getSpec()
+			.getVolumes()
+			.stream()
+			.filter((candidate) -> candidate.getName().equals(volume))
+			.flatMap((candidate) -> candidate.getProjected().getSources().stream())
+			.flatMap((source) -> source.getSecret().getItems().stream())
+			.map((item) -> item.getPath())
+			.toList();
 	}
 
 	private static Container appContainer(String overlay) {

@@ -18,6 +18,7 @@ import org.testcontainers.lifecycle.Startable;
 import org.testcontainers.lifecycle.Startables;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
 
 /**
  * Containers through Testcontainers: Postgres 17 on a fixed published port, and six Redis
@@ -66,7 +67,13 @@ final class ContainerInfrastructure implements TestInfrastructure {
 		PostgreSQLContainer postgres = new PostgreSQLContainer(DockerImageName.parse("postgres:17"))
 			.withLabel(LABEL, "postgres")
 			// SQL statements per request, counted by the benchmark.
-			.withCommand("postgres", "-c", "fsync=off", "-c", "shared_preload_libraries=pg_stat_statements");
+			.withCommand("postgres", "-c", "fsync=off", "-c", "shared_preload_libraries=pg_stat_statements")
+			// The service's roles, created by the image's entrypoint as in compose and
+			// k8s.
+			.withEnv(TestCredentials.get().databaseRolesEnvironment())
+			.withCopyFileToContainer(
+					MountableFile.forHostPath(DeploymentScripts.require(DeploymentScripts.POSTGRES_ROLES), 0755),
+					"/docker-entrypoint-initdb.d/10-roles.sh");
 		postgres.setPortBindings(List.of(postgresPort + ":" + PostgreSQLContainer.POSTGRESQL_PORT));
 		int[] ports = RedisClusterProcesses.freePortRange(REDIS_NODES);
 		List<GenericContainer<?>> redis = new ArrayList<>();
@@ -88,9 +95,21 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	}
 
 	private static GenericContainer<?> redisNode(int port) {
+		List<String> command = new ArrayList<>(List.of("sh", "/etc/redis-node/redis-node.sh"));
+		command.addAll(RedisClusterProcesses.redisServerArguments(port, "/tmp"));
 		return new GenericContainer<>(DockerImageName.parse("redis:8")).withNetworkMode("host")
 			.withLabel(LABEL, "redis-" + port)
-			.withCommand(RedisClusterProcesses.redisServerCommand(port, "/tmp").toArray(String[]::new))
+			// Users and passwords as in k8s: the node script renders them from the
+			// environment into /tmp, never onto the command line.
+			.withCopyFileToContainer(MountableFile.forHostPath(DeploymentScripts.require(DeploymentScripts.REDIS_NODE)),
+					"/etc/redis-node/redis-node.sh")
+			.withCopyFileToContainer(
+					MountableFile.forHostPath(DeploymentScripts.require(DeploymentScripts.REDIS_USERS)),
+					"/etc/redis-node/redis-users.acl")
+			.withEnv(TestCredentials.get().redisNodeEnvironment())
+			.withEnv("REDIS_CONFIG_DIR", "/tmp")
+			.withCreateContainerCmdModifier((create) -> create.withEntrypoint(command.get(0)))
+			.withCommand(command.subList(1, command.size()).toArray(String[]::new))
 			.waitingFor(Wait.forLogMessage(".*Ready to accept connections.*", 1));
 	}
 
@@ -105,17 +124,25 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	}
 
 	@Override
+	public List<String> redisCommands() {
+		return this.redis.stream().map((node) -> {
+			var config = this.docker.inspectContainerCmd(node.getContainerId()).exec().getConfig();
+			return String.join(" ", config.getEntrypoint()) + " " + String.join(" ", config.getCmd());
+		}).toList();
+	}
+
+	@Override
 	public String jdbcUrl() {
 		return this.postgres.getJdbcUrl();
 	}
 
 	@Override
-	public String username() {
+	public String superuser() {
 		return this.postgres.getUsername();
 	}
 
 	@Override
-	public String password() {
+	public String superuserPassword() {
 		return this.postgres.getPassword();
 	}
 
@@ -157,7 +184,7 @@ final class ContainerInfrastructure implements TestInfrastructure {
 			throw new IllegalStateException("The Postgres container came back on host port " + published
 					+ " instead of " + this.postgresPort + ": the application's connection pool cannot find it");
 		}
-		PostgresPort.awaitAccepting(jdbcUrl(), username(), password(), Duration.ofSeconds(60));
+		PostgresPort.awaitAccepting(jdbcUrl(), superuser(), superuserPassword(), Duration.ofSeconds(60));
 	}
 
 	private int publishedPostgresPort(String containerId) {
@@ -186,9 +213,11 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	}
 
 	private void createCluster() {
-		List<String> command = RedisClusterProcesses.clusterCreateCommand(this.redisPorts);
+		// The container's environment has the admin's password; exec passes it on.
+		String command = "REDISCLI_AUTH=\"$REDIS_ADMIN_PASSWORD\" exec "
+				+ String.join(" ", RedisClusterProcesses.clusterCreateCommand(this.redisPorts));
 		try {
-			ExecResult result = this.redis.get(0).execInContainer(command.toArray(String[]::new));
+			ExecResult result = this.redis.get(0).execInContainer("sh", "-c", command);
 			if (result.getExitCode() != 0) {
 				throw new IllegalStateException("redis-cli --cluster create failed (exit " + result.getExitCode()
 						+ "): " + result.getStdout() + result.getStderr());

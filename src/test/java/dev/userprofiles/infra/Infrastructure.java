@@ -25,6 +25,11 @@ final class Infrastructure {
 	private Infrastructure() {
 	}
 
+	/** The infrastructure if it has been started, without starting it. */
+	static synchronized @Nullable TestInfrastructure ifStarted() {
+		return started;
+	}
+
 	static synchronized TestInfrastructure get() {
 		if (started != null) {
 			return started;

@@ -40,7 +40,8 @@ final class LocalInfrastructure implements TestInfrastructure {
 		this.redis = redis;
 		this.postgresData = postgresData;
 		this.postgresPort = postgres.getPort();
-		this.jdbcUrl = postgres.getJdbcUrl("postgres", "postgres");
+		// No user or password in the URL: they would override the data source's own.
+		this.jdbcUrl = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
 		this.postgres = postgres;
 	}
 
@@ -63,6 +64,8 @@ final class LocalInfrastructure implements TestInfrastructure {
 					+ "when run as root; or run with -Dinfra=containers", ex);
 		}
 		try {
+			DeploymentScripts.createDatabaseRoles(postgres.getPort(), "postgres", "postgres", "postgres",
+					data.resolveSibling(data.getFileName() + "-roles.log"));
 			return new LocalInfrastructure(RedisClusterProcesses.start(), data, postgres);
 		}
 		catch (RuntimeException ex) {
@@ -86,8 +89,27 @@ final class LocalInfrastructure implements TestInfrastructure {
 			.setPGStartupWait(POSTGRES_STARTUP_WAIT)
 			// SQL statements per request, counted by the benchmark.
 			.setServerConfig("shared_preload_libraries", "pg_stat_statements")
+			// Passwords count, as on a real server (zonky's own configuration trusts
+			// all).
+			.setServerConfig("hba_file", writeHbaFile(data).toString())
 			.setRegisterShutdownHook(false)
 			.start();
+	}
+
+	/**
+	 * Trusts the superuser (zonky's own checks log in without a password) and asks every
+	 * other role for its password.
+	 */
+	private static Path writeHbaFile(Path data) throws IOException {
+		Path hba = data.resolveSibling(data.getFileName() + "-pg_hba.conf");
+		Files.writeString(hba, """
+				local all all                trust
+				host  all postgres 127.0.0.1/32 trust
+				host  all postgres ::1/128      trust
+				host  all all      127.0.0.1/32 scram-sha-256
+				host  all all      ::1/128      scram-sha-256
+				""");
+		return hba;
 	}
 
 	@Override
@@ -101,17 +123,22 @@ final class LocalInfrastructure implements TestInfrastructure {
 	}
 
 	@Override
+	public List<String> redisCommands() {
+		return this.redis.commands();
+	}
+
+	@Override
 	public String jdbcUrl() {
 		return this.jdbcUrl;
 	}
 
 	@Override
-	public String username() {
+	public String superuser() {
 		return "postgres";
 	}
 
 	@Override
-	public String password() {
+	public String superuserPassword() {
 		return "postgres";
 	}
 
@@ -148,7 +175,7 @@ final class LocalInfrastructure implements TestInfrastructure {
 						+ " with data directory " + this.postgresData + ": " + ex.getMessage(), ex);
 			}
 		}
-		PostgresPort.awaitAccepting(this.jdbcUrl, username(), password(), POSTGRES_STARTUP_WAIT);
+		PostgresPort.awaitAccepting(this.jdbcUrl, superuser(), superuserPassword(), POSTGRES_STARTUP_WAIT);
 	}
 
 	@Override
@@ -174,6 +201,9 @@ final class LocalInfrastructure implements TestInfrastructure {
 			closeQuietly(running);
 		}
 		FileSystemUtils.deleteRecursively(this.postgresData.toFile());
+		for (String sibling : List.of("-pg_hba.conf", "-roles.log")) {
+			this.postgresData.resolveSibling(this.postgresData.getFileName() + sibling).toFile().delete();
+		}
 	}
 
 	private static void closeQuietly(EmbeddedPostgres postgres) {

@@ -56,7 +56,7 @@ final class RedisClusterHealth {
 		int attachedReplicas = 0;
 		List<String> problems = new ArrayList<>();
 		for (HostAndPort node : this.nodes) {
-			RedisURI uri = RedisURI.create(node.getHostText(), node.getPort());
+			RedisURI uri = TestInfrastructure.redisAdminUri(node);
 			try (StatefulRedisConnection<String, String> connection = client.connect(uri)) {
 				RedisCommands<String, String> commands = connection.sync();
 				if (!commands.clusterInfo().contains("cluster_state:ok")) {

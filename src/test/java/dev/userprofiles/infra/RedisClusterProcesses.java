@@ -38,10 +38,13 @@ final class RedisClusterProcesses {
 
 	private final @Nullable Process[] processes;
 
+	private final String[] commands;
+
 	private RedisClusterProcesses(Path directory, int[] ports) {
 		this.directory = directory;
 		this.ports = ports;
 		this.processes = new Process[ports.length];
+		this.commands = new String[ports.length];
 	}
 
 	static RedisClusterProcesses start() {
@@ -73,6 +76,10 @@ final class RedisClusterProcesses {
 		return addresses(this.ports);
 	}
 
+	synchronized List<String> commands() {
+		return List.of(this.commands);
+	}
+
 	synchronized List<ProcessHandle> processes() {
 		List<ProcessHandle> running = new ArrayList<>();
 		for (Process process : this.processes) {
@@ -96,10 +103,22 @@ final class RedisClusterProcesses {
 			return;
 		}
 		int port = this.ports[index];
-		List<String> command = new ArrayList<>(redisServerCommand(port, this.directory.toString()));
+		Path config = this.directory.resolve("node-" + port);
+		List<String> command = new ArrayList<>(
+				List.of("sh", DeploymentScripts.require(DeploymentScripts.REDIS_NODE).toString()));
+		command.addAll(redisServerArguments(port, this.directory.toString()));
 		command.addAll(List.of("--logfile", this.directory.resolve("redis-" + port + ".log").toString()));
 		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
 			.redirectOutput(this.directory.resolve("redis-" + port + ".out").toFile());
+		this.commands[index] = String.join(" ", command);
+		builder.environment().putAll(TestCredentials.get().redisNodeEnvironment());
+		builder.environment().put("REDIS_CONFIG_DIR", config.toString());
+		try {
+			Files.createDirectories(config);
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("Cannot create " + config, ex);
+		}
 		try {
 			this.processes[index] = builder.start();
 		}
@@ -138,22 +157,11 @@ final class RedisClusterProcesses {
 	}
 
 	/**
-	 * A cluster node on 127.0.0.1 that keeps its identity in {@code dir} and nothing else
-	 * on disk: a cache needs no persistence. Replicas load a full resync straight from
-	 * the socket: written to disk as {@code dump.rdb}, it was loaded again when the node
-	 * restarted, and the old keys of slots the node no longer served put those slots in
-	 * "importing" state and left the cluster failed after a later failover.
+	 * Forms 3 masters with one replica each from six nodes on 127.0.0.1, as the admin.
 	 */
-	static List<String> redisServerCommand(int port, String dir) {
-		return List.of("redis-server", "--port", String.valueOf(port), "--bind", HOST, "--protected-mode", "no",
-				"--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
-				"--cluster-node-timeout", String.valueOf(CLUSTER_NODE_TIMEOUT_MILLIS), "--dir", dir, "--save", "",
-				"--appendonly", "no", "--repl-diskless-load", "swapdb");
-	}
-
-	/** Forms 3 masters with one replica each from six nodes on 127.0.0.1. */
 	static List<String> clusterCreateCommand(int[] ports) {
-		List<String> command = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+		List<String> command = new ArrayList<>(DeploymentScripts.redisCliAdmin());
+		command.addAll(List.of("--cluster", "create"));
 		for (int port : ports) {
 			command.add(HOST + ":" + port);
 		}
@@ -161,11 +169,27 @@ final class RedisClusterProcesses {
 		return command;
 	}
 
+	/**
+	 * The arguments (after {@code redis-node.sh}, which renders the users and starts
+	 * {@code redis-server} with them) of a cluster node on 127.0.0.1 that keeps its
+	 * identity in {@code dir} and nothing else on disk: a cache needs no persistence.
+	 * Replicas load a full resync straight from the socket: written to disk as
+	 * {@code dump.rdb}, it was loaded again when the node restarted, and the old keys of
+	 * slots the node no longer served put those slots in "importing" state and left the
+	 * cluster failed after a later failover.
+	 */
+	static List<String> redisServerArguments(int port, String dir) {
+		return List.of("--port", String.valueOf(port), "--bind", HOST, "--protected-mode", "no", "--cluster-enabled",
+				"yes", "--cluster-config-file", "nodes-" + port + ".conf", "--cluster-node-timeout",
+				String.valueOf(CLUSTER_NODE_TIMEOUT_MILLIS), "--dir", dir, "--save", "", "--appendonly", "no",
+				"--repl-diskless-load", "swapdb");
+	}
+
 	private static void run(List<String> command, Path log) {
 		try {
-			Process process = new ProcessBuilder(command).redirectErrorStream(true)
-				.redirectOutput(log.toFile())
-				.start();
+			ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+			builder.environment().put("REDISCLI_AUTH", TestCredentials.get().redisAdminPassword());
+			Process process = builder.start();
 			if (!process.waitFor(60, TimeUnit.SECONDS)) {
 				process.destroyForcibly();
 				throw new IllegalStateException("Timed out: " + String.join(" ", command));
@@ -194,8 +218,10 @@ final class RedisClusterProcesses {
 				out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
 				out.flush();
 				InputStream in = socket.getInputStream();
-				byte[] reply = in.readNBytes(7);
-				if (new String(reply, StandardCharsets.US_ASCII).startsWith("+PONG")) {
+				// Without authentication (the default user is off) the node answers
+				// NOAUTH.
+				String reply = new String(in.readNBytes(7), StandardCharsets.US_ASCII);
+				if (reply.startsWith("+PONG") || reply.startsWith("-NOAUTH")) {
 					return;
 				}
 			}

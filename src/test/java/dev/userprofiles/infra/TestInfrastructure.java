@@ -2,6 +2,7 @@ package dev.userprofiles.infra;
 
 import java.util.List;
 
+import io.lettuce.core.RedisURI;
 import io.lettuce.core.internal.HostAndPort;
 
 /**
@@ -28,11 +29,37 @@ public interface TestInfrastructure {
 	/** Host-reachable addresses of the Redis nodes, by node index. */
 	List<HostAndPort> redisNodes();
 
+	/**
+	 * A node's address with the admin's credentials, for tests that set up or watch the
+	 * cluster; the service itself is a user with fewer rights.
+	 */
+	static RedisURI redisAdminUri(HostAndPort node) {
+		return RedisURI.Builder.redis(node.getHostText(), node.getPort())
+			.withAuthentication(TestCredentials.REDIS_ADMIN, TestCredentials.get().redisAdminPassword())
+			.build();
+	}
+
+	/**
+	 * The command lines the Redis nodes were started with (passwords must not be on
+	 * them), by node index.
+	 */
+	List<String> redisCommands();
+
 	String jdbcUrl();
 
-	String username();
+	/** The service's runtime role: rows only ({@link TestCredentials#DATABASE_USER}). */
+	default String username() {
+		return TestCredentials.DATABASE_USER;
+	}
 
-	String password();
+	default String password() {
+		return TestCredentials.get().databasePassword();
+	}
+
+	/** A superuser of the database, for setting it up (roles, extensions). */
+	String superuser();
+
+	String superuserPassword();
 
 	/** Stops one Redis node (SIGTERM); its cluster identity survives a restart. */
 	void stopRedisNode(int index);

@@ -128,7 +128,7 @@ class RedisOutageTests {
 		try {
 			for (HostAndPort node : this.infrastructure.redisNodes()) {
 				try (StatefulRedisConnection<String, String> connection = client
-					.connect(RedisURI.create(node.getHostText(), node.getPort()))) {
+					.connect(TestInfrastructure.redisAdminUri(node))) {
 					connection.sync().clientPause(pause.toMillis());
 				}
 			}
