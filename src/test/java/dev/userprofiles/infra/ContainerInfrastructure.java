@@ -95,8 +95,13 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	}
 
 	private static GenericContainer<?> redisNode(int port) {
+		return redisNode(port, RedisClusterProcesses.redisServerArguments(port, "/tmp"));
+	}
+
+	/** A Redis node on the host network, started as in k8s through the node script. */
+	static GenericContainer<?> redisNode(int port, List<String> arguments) {
 		List<String> command = new ArrayList<>(List.of("sh", "/etc/redis-node/redis-node.sh"));
-		command.addAll(RedisClusterProcesses.redisServerArguments(port, "/tmp"));
+		command.addAll(arguments);
 		return new GenericContainer<>(DockerImageName.parse("redis:8")).withNetworkMode("host")
 			.withLabel(LABEL, "redis-" + port)
 			// Users and passwords as in k8s: the node script renders them from the
@@ -144,6 +149,11 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	@Override
 	public String superuserPassword() {
 		return this.postgres.getPassword();
+	}
+
+	@Override
+	public TlsServers startTlsServers(TestCertificates certificates) {
+		return ContainerTlsServers.start(certificates);
 	}
 
 	@Override
@@ -215,7 +225,7 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	private void createCluster() {
 		// The container's environment has the admin's password; exec passes it on.
 		String command = "REDISCLI_AUTH=\"$REDIS_ADMIN_PASSWORD\" exec "
-				+ String.join(" ", RedisClusterProcesses.clusterCreateCommand(this.redisPorts));
+				+ String.join(" ", RedisClusterProcesses.clusterCreateCommand(this.redisPorts, 1, List.of()));
 		try {
 			ExecResult result = this.redis.get(0).execInContainer("sh", "-c", command);
 			if (result.getExitCode() != 0) {

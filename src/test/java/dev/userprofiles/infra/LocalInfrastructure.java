@@ -143,6 +143,11 @@ final class LocalInfrastructure implements TestInfrastructure {
 	}
 
 	@Override
+	public TlsServers startTlsServers(TestCertificates certificates) {
+		return LocalTlsServers.start(certificates);
+	}
+
+	@Override
 	public void stopRedisNode(int index) {
 		this.redis.stopNode(index);
 	}

@@ -40,20 +40,56 @@ final class RedisClusterProcesses {
 
 	private final String[] commands;
 
-	private RedisClusterProcesses(Path directory, int[] ports) {
+	/** TLS only (no plain port) with these certificates, or {@code null}. */
+	private final @Nullable TestCertificates tls;
+
+	private RedisClusterProcesses(Path directory, int[] ports, @Nullable TestCertificates tls) {
 		this.directory = directory;
 		this.ports = ports;
 		this.processes = new Process[ports.length];
 		this.commands = new String[ports.length];
+		this.tls = tls;
 	}
 
+	/** The cluster of the test infrastructure: 3 masters, each with a replica. */
 	static RedisClusterProcesses start() {
+		RedisClusterProcesses cluster = create(TestInfrastructure.REDIS_NODES, null);
+		try {
+			cluster.createCluster(1);
+			new RedisClusterHealth(cluster.nodes()).awaitHealthy();
+			return cluster;
+		}
+		catch (RuntimeException ex) {
+			cluster.close();
+			throw ex;
+		}
+	}
+
+	/**
+	 * A cluster of 3 masters without replicas that speaks TLS only (clients and cluster
+	 * bus), presenting the server certificate of {@code certificates}.
+	 */
+	static RedisClusterProcesses startTls(TestCertificates certificates) {
+		RedisClusterProcesses cluster = create(3, certificates);
+		try {
+			cluster.createCluster(0);
+			for (int port : cluster.ports) {
+				cluster.awaitCli(port, List.of("cluster", "info"), "cluster_state:ok");
+			}
+			return cluster;
+		}
+		catch (RuntimeException ex) {
+			cluster.close();
+			throw ex;
+		}
+	}
+
+	private static RedisClusterProcesses create(int nodes, @Nullable TestCertificates tls) {
 		requireOnPath("redis-server");
 		requireOnPath("redis-cli");
 		RedisClusterProcesses cluster;
 		try {
-			cluster = new RedisClusterProcesses(Files.createTempDirectory("redis-cluster-"),
-					freePortRange(TestInfrastructure.REDIS_NODES));
+			cluster = new RedisClusterProcesses(Files.createTempDirectory("redis-cluster-"), freePortRange(nodes), tls);
 		}
 		catch (IOException ex) {
 			throw new IllegalStateException("Cannot create a directory for the Redis Cluster", ex);
@@ -62,8 +98,6 @@ final class RedisClusterProcesses {
 			for (int i = 0; i < cluster.ports.length; i++) {
 				cluster.startNode(i);
 			}
-			cluster.createCluster();
-			new RedisClusterHealth(cluster.nodes()).awaitHealthy();
 			return cluster;
 		}
 		catch (RuntimeException ex) {
@@ -107,6 +141,10 @@ final class RedisClusterProcesses {
 		List<String> command = new ArrayList<>(
 				List.of("sh", DeploymentScripts.require(DeploymentScripts.REDIS_NODE).toString()));
 		command.addAll(redisServerArguments(port, this.directory.toString()));
+		if (this.tls != null) {
+			command.addAll(tlsServerArguments(port, this.tls.serverCertificate().toString(),
+					this.tls.serverKey().toString(), this.tls.caCertificate().toString()));
+		}
 		command.addAll(List.of("--logfile", this.directory.resolve("redis-" + port + ".log").toString()));
 		ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
 			.redirectOutput(this.directory.resolve("redis-" + port + ".out").toFile());
@@ -125,7 +163,12 @@ final class RedisClusterProcesses {
 		catch (IOException ex) {
 			throw new IllegalStateException("Cannot start redis-server on port " + port, ex);
 		}
-		awaitPong(port);
+		if (this.tls == null) {
+			awaitPong(port);
+		}
+		else {
+			awaitCli(port, List.of("ping"), "PONG");
+		}
 	}
 
 	synchronized void stopNode(int index) {
@@ -152,21 +195,72 @@ final class RedisClusterProcesses {
 		FileSystemUtils.deleteRecursively(this.directory.toFile());
 	}
 
-	private void createCluster() {
-		run(clusterCreateCommand(this.ports), this.directory.resolve("cluster-create.log"));
+	private void createCluster(int replicas) {
+		run(clusterCreateCommand(this.ports, replicas, cliTlsArguments(this.tls)),
+				this.directory.resolve("cluster-create.log"));
 	}
 
 	/**
-	 * Forms 3 masters with one replica each from six nodes on 127.0.0.1, as the admin.
+	 * Forms masters with {@code replicas} replicas each from nodes on 127.0.0.1, as the
+	 * admin (password: REDISCLI_AUTH).
+	 * @param tls {@code redis-cli}'s TLS arguments, empty for plain text
 	 */
-	static List<String> clusterCreateCommand(int[] ports) {
+	static List<String> clusterCreateCommand(int[] ports, int replicas, List<String> tls) {
 		List<String> command = new ArrayList<>(DeploymentScripts.redisCliAdmin());
+		command.addAll(tls);
 		command.addAll(List.of("--cluster", "create"));
 		for (int port : ports) {
 			command.add(HOST + ":" + port);
 		}
-		command.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
+		command.addAll(List.of("--cluster-replicas", String.valueOf(replicas), "--cluster-yes"));
 		return command;
+	}
+
+	/** Polls a node with {@code redis-cli} until the reply contains {@code expected}. */
+	private void awaitCli(int port, List<String> arguments, String expected) {
+		List<String> command = new ArrayList<>(DeploymentScripts.redisCliAdmin());
+		command.addAll(cliTlsArguments(this.tls));
+		command.addAll(List.of("-h", HOST, "-p", String.valueOf(port)));
+		command.addAll(arguments);
+		Path log = this.directory.resolve("cli-" + port + ".log");
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		String reply = "";
+		while (System.nanoTime() < deadline) {
+			try {
+				ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+					.redirectOutput(log.toFile());
+				builder.environment().put("REDISCLI_AUTH", TestCredentials.get().redisAdminPassword());
+				builder.start().waitFor(5, TimeUnit.SECONDS);
+				reply = Files.readString(log);
+				if (reply.contains(expected)) {
+					return;
+				}
+				Thread.sleep(100);
+			}
+			catch (IOException ex) {
+				reply = ex.toString();
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+		}
+		throw new IllegalStateException(
+				"redis-cli " + arguments + " on port " + port + " did not answer " + expected + " in 30 s: " + reply);
+	}
+
+	/**
+	 * TLS on {@code port} instead of plain text, for clients and the cluster bus; clients
+	 * need no certificate of their own.
+	 */
+	static List<String> tlsServerArguments(int port, String certificate, String key, String ca) {
+		return List.of("--port", "0", "--tls-port", String.valueOf(port), "--tls-cert-file", certificate,
+				"--tls-key-file", key, "--tls-ca-cert-file", ca, "--tls-auth-clients", "no", "--tls-cluster", "yes",
+				"--tls-replication", "yes");
+	}
+
+	static List<String> cliTlsArguments(@Nullable TestCertificates tls) {
+		return (tls != null) ? List.of("--tls", "--cacert", tls.caCertificate().toString()) : List.of();
 	}
 
 	/**

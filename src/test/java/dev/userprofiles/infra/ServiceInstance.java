@@ -39,6 +39,19 @@ public final class ServiceInstance implements AutoCloseable {
 	public static ServiceInstance start(List<Class<?>> extraSources, String... properties) {
 		List<Class<?>> sources = new ArrayList<>(List.of(InfrastructureConfiguration.class));
 		sources.addAll(extraSources);
+		return launch(sources, properties);
+	}
+
+	/**
+	 * Starts an instance configured by its properties alone, as a deployment configures
+	 * the jar: not pointed at the {@link TestInfrastructure} (accounts and passwords
+	 * still come from the test JVM's files, {@link TestSecretsImport}).
+	 */
+	public static ServiceInstance startFromProperties(String... properties) {
+		return launch(List.of(), properties);
+	}
+
+	private static ServiceInstance launch(List<Class<?>> sources, String... properties) {
 		// As command-line arguments: SpringApplicationBuilder.properties() would only set
 		// defaults, which application.yml overrides.
 		// Random ports for Actuator too: several instances run at once.

@@ -115,7 +115,27 @@ public interface TestInfrastructure {
 		return List.of();
 	}
 
+	/**
+	 * Starts, beside the main servers, a Redis Cluster of 3 masters and a Postgres that
+	 * accept TLS connections only, with the server certificate of {@code certificates}
+	 * and the same users, roles and passwords.
+	 */
+	TlsServers startTlsServers(TestCertificates certificates);
+
 	/** Stops everything this infrastructure started. */
 	void close();
+
+	/** Servers that speak TLS only; the caller closes them. */
+	interface TlsServers extends AutoCloseable {
+
+		List<HostAndPort> redisNodes();
+
+		/** The database's URL without any TLS parameter. */
+		String jdbcUrl();
+
+		@Override
+		void close();
+
+	}
 
 }
