@@ -8,8 +8,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
+import java.util.Map;
 
 import dev.userprofiles.cache.SerializerBenchmarks;
+import dev.userprofiles.infra.TestCredentials;
 import dev.userprofiles.profile.UserProfile;
 import org.flywaydb.core.Flyway;
 
@@ -36,7 +38,13 @@ final class BenchProfiles {
 
 	/** Creates the schema with the service's own migrations. */
 	void migrate() {
-		Flyway.configure().dataSource(this.url, this.username, this.password).load().migrate();
+		// As the deployments do: the schema's owner migrates, the service gets row
+		// access.
+		Flyway.configure()
+			.dataSource(this.url, TestCredentials.MIGRATION_USER, TestCredentials.get().migrationPassword())
+			.placeholders(Map.of("runtime-role", TestCredentials.DATABASE_USER))
+			.load()
+			.migrate();
 		execute("create extension if not exists pg_stat_statements");
 	}
 
