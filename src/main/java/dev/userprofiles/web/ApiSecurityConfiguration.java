@@ -15,6 +15,7 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.oauth2.server.resource.web.access.BearerTokenAccessDeniedHandler;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
@@ -28,7 +29,9 @@ import org.springframework.security.web.access.AccessDeniedHandler;
  * Prometheus needs none.
  * <p>
  * 401 and 403 carry Spring Security's {@code WWW-Authenticate} header and a problem body.
- * Authorized requests then pass the per-client rate limit ({@link RateLimitFilter}).
+ * Authorized requests then pass the per-client rate limit ({@link RateLimitFilter}); an
+ * address whose requests failed authentication too often is refused before its token is
+ * verified ({@link FailedAuthenticationFilter}).
  */
 @Configuration(proxyBeanMethods = false)
 class ApiSecurityConfiguration {
@@ -50,11 +53,13 @@ class ApiSecurityConfiguration {
 	}
 
 	@Bean
-	SecurityFilterChain apiSecurity(HttpSecurity http, ProblemResponses problems, ClientRateLimits rateLimits) {
+	SecurityFilterChain apiSecurity(HttpSecurity http, ProblemResponses problems, ClientRateLimits rateLimits,
+			FailedAuthentications failedAuthentications) {
 		// Spring Security's bearer-token handlers set the status and WWW-Authenticate;
 		// the problem body is added here.
 		AuthenticationEntryPoint bearerChallenge = new BearerTokenAuthenticationEntryPoint();
 		AuthenticationEntryPoint unauthenticated = (request, response, ex) -> {
+			failedAuthentications.recordFailure(request.getRemoteAddr());
 			bearerChallenge.commence(request, response, ex);
 			problems.write(response, request, problem(HttpStatus.UNAUTHORIZED, "A valid bearer token is required"));
 		};
@@ -100,6 +105,9 @@ class ApiSecurityConfiguration {
 			// No login, hence no logout.
 			.logout(AbstractHttpConfigurer::disable)
 			.anonymous(Customizer.withDefaults())
+			// Addresses that failed authentication too often: refused before verifying.
+			.addFilterBefore(new FailedAuthenticationFilter(failedAuthentications, problems),
+					BearerTokenAuthenticationFilter.class)
 			// Authorized requests only: the client is the token's subject.
 			.addFilterAfter(new RateLimitFilter(rateLimits, problems), AuthorizationFilter.class);
 		return http.build();

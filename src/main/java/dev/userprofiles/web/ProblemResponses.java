@@ -50,6 +50,13 @@ class ProblemResponses {
 		return problem;
 	}
 
+	static ProblemDetail rateLimited(String detail) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS, detail);
+		problem.setType(RATE_LIMITED);
+		problem.setTitle("Too many requests");
+		return problem;
+	}
+
 	static ProblemDetail payloadTooLarge(long maxBytes) {
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
 				"The request body is larger than " + maxBytes + " bytes");

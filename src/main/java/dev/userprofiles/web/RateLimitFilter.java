@@ -10,8 +10,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.ProblemDetail;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 
@@ -52,11 +50,8 @@ class RateLimitFilter extends ApiRequestFilter {
 		long retryAfter = Math.max(1, seconds(probe.getNanosToWaitForRefill()));
 		response.setHeader("RateLimit", POLICY + ";r=0;t=" + retryAfter);
 		response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfter));
-		ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.TOO_MANY_REQUESTS,
-				"Too many requests from this client; retry after " + retryAfter + " s");
-		problem.setType(ProblemResponses.RATE_LIMITED);
-		problem.setTitle("Too many requests");
-		this.problems.write(response, request, problem);
+		this.problems.write(response, request,
+				ProblemResponses.rateLimited("Too many requests from this client; retry after " + retryAfter + " s"));
 	}
 
 	private static String client(HttpServletRequest request) {
@@ -65,7 +60,7 @@ class RateLimitFilter extends ApiRequestFilter {
 				: "ip:" + request.getRemoteAddr();
 	}
 
-	private static long seconds(long nanos) {
+	static long seconds(long nanos) {
 		return TimeUnit.NANOSECONDS.toSeconds(nanos + TimeUnit.SECONDS.toNanos(1) - 1);
 	}
 

@@ -25,11 +25,17 @@ import org.springframework.validation.annotation.Validated;
  * per-instance buckets
  * @param redisRetryInterval how long the instance keeps to its own buckets after Redis
  * failed, before trying it again
+ * @param failedAuthentications requests from one client address that may fail
+ * authentication (401) in a burst, per instance, before the address is refused (429)
+ * without its token being verified ({@link FailedAuthentications})
+ * @param failedAuthenticationsPeriod time in which that allowance refills
  */
 @ConfigurationProperties("profiles.rate-limit")
 @Validated
 record RateLimitProperties(@DefaultValue("200") @Positive long capacity, @DefaultValue("2s") Duration period,
 		@DefaultValue("20") @PositiveOrZero long maxUnsyncedRequests, @DefaultValue("100ms") Duration maxUnsyncedTime,
-		@DefaultValue("200ms") Duration redisTimeout, @DefaultValue("5s") Duration redisRetryInterval) {
+		@DefaultValue("200ms") Duration redisTimeout, @DefaultValue("5s") Duration redisRetryInterval,
+		@DefaultValue("20") @Positive long failedAuthentications,
+		@DefaultValue("10s") Duration failedAuthenticationsPeriod) {
 
 }

@@ -15,7 +15,8 @@ import org.springframework.core.env.MapPropertySource;
  * one token, never meet it, and synced with Redis so rarely that the tests which count
  * Redis commands see only the cache's ({@code RequestLimitsTests} sets its own). The
  * stampede tests send 200 requests at once: the per-instance concurrency limit is raised
- * above that.
+ * above that. The authorization tests send hundreds of bad tokens from one address: the
+ * limit on failed authentications is raised too.
  * <p>
  * An environment post-processor because the resource server's auto-configuration checks
  * the property before any bean exists; added last, so any explicit setting wins.
@@ -26,7 +27,8 @@ class TestServiceDefaults implements EnvironmentPostProcessor {
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
 		Map<String, Object> defaults = Map.of(TestTokens.PUBLIC_KEY_PROPERTY, TestTokens.get().publicKeyLocation(),
 				"profiles.rate-limit.capacity", "1000000000", "profiles.rate-limit.max-unsynced-requests", "1000000000",
-				"profiles.rate-limit.max-unsynced-time", "1h", "profiles.web.max-concurrent-requests", "1000");
+				"profiles.rate-limit.max-unsynced-time", "1h", "profiles.web.max-concurrent-requests", "1000",
+				"profiles.rate-limit.failed-authentications", "1000000000");
 		environment.getPropertySources().addLast(new MapPropertySource("testServiceDefaults", defaults));
 	}
 

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.infra.TestInfrastructure;
@@ -14,11 +15,15 @@ import dev.userprofiles.infra.TestTokens;
 import org.aopalliance.intercept.MethodInvocation;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.config.BeanPostProcessor;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Per-client rate limits shared by every instance through Redis, per-instance limits
- * while Redis is down, and a per-instance concurrency limit that answers at once.
+ * while Redis is down, a per-address limit on failed authentications checked before any
+ * token is verified, and a per-instance concurrency limit that answers at once.
  */
 class RequestLimitsTests {
 
@@ -56,6 +61,40 @@ class RequestLimitsTests {
 		}
 		finally {
 			ServiceInstance.closeAll(one, two);
+		}
+	}
+
+	@Test
+	void anAddressThatKeepsFailingAuthenticationIsRefusedBeforeItsTokenIsVerified() throws Exception {
+		ServiceInstance service = ServiceInstance.start(List.of(CountedDecoding.class),
+				"profiles.rate-limit.failed-authentications=5", "profiles.rate-limit.failed-authentications-period=2s");
+		try {
+			long id = new ApiClient(service.port()).createProfile().get("id").asLong();
+			ApiClient forger = new ApiClient(service.port(),
+					TestTokens.untrusted().token("mallory", Duration.ofHours(1), "profiles:read"));
+			AtomicInteger decoded = service.bean(CountedDecoding.class).decoded;
+			for (int i = 0; i < 5; i++) {
+				assertThat(forger.get("/users/" + id).status()).isEqualTo(401);
+			}
+			int verifications = decoded.get();
+			assertThat(verifications).as("forged tokens verified").isGreaterThanOrEqualTo(5);
+			ApiClient.Response refused = forger.get("/users/" + id);
+
+			assertThat(refused.status()).isEqualTo(429);
+			assertThat(refused.header("Content-Type")).isEqualTo("application/problem+json");
+			assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 2L);
+			assertThat(forger.get("/users/" + id).status()).isEqualTo(429);
+			assertThat(decoded.get()).as("tokens verified after the address was refused").isEqualTo(verifications);
+			// The address, not the token, is refused: a client behind the same address
+			// waits too (per instance, for at most the period).
+			assertThat(new ApiClient(service.port(), readToken()).get("/users/" + id).status()).isEqualTo(429);
+
+			Thread.sleep(TimeUnit.SECONDS.toMillis(Long.parseLong(refused.header("Retry-After"))));
+			assertThat(forger.get("/users/" + id).status()).as("after Retry-After").isEqualTo(401);
+			assertThat(new ApiClient(service.port(), readToken()).get("/users/" + id).status()).isEqualTo(200);
+		}
+		finally {
+			service.close();
 		}
 	}
 
@@ -126,6 +165,24 @@ class RequestLimitsTests {
 	}
 
 	/** Holds the database reads of chosen profiles until released. */
+	/** Counts the tokens the service verifies, around whatever decoder it has. */
+	static final class CountedDecoding implements BeanPostProcessor {
+
+		final AtomicInteger decoded = new AtomicInteger();
+
+		@Override
+		public Object postProcessAfterInitialization(Object bean, String beanName) {
+			if (bean instanceof JwtDecoder decoder) {
+				return (JwtDecoder) (token) -> {
+					this.decoded.incrementAndGet();
+					return decoder.decode(token);
+				};
+			}
+			return bean;
+		}
+
+	}
+
 	static final class SlowReads extends RepositoryInterceptor {
 
 		private final Set<Long> held = ConcurrentHashMap.newKeySet();
