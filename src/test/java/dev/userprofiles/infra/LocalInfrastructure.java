@@ -91,24 +91,25 @@ final class LocalInfrastructure implements TestInfrastructure {
 			.setServerConfig("shared_preload_libraries", "pg_stat_statements")
 			// Passwords count, as on a real server (zonky's own configuration trusts
 			// all).
-			.setServerConfig("hba_file", writeHbaFile(data).toString())
+			.setServerConfig("hba_file", writeHbaFile(data, "host").toString())
 			.setRegisterShutdownHook(false)
 			.start();
 	}
 
 	/**
 	 * Trusts the superuser (zonky's own checks log in without a password) and asks every
-	 * other role for its password.
+	 * other role for its password, over connections of {@code type}: {@code host} (any),
+	 * or {@code hostssl} (TLS only).
 	 */
-	private static Path writeHbaFile(Path data) throws IOException {
+	static Path writeHbaFile(Path data, String type) throws IOException {
 		Path hba = data.resolveSibling(data.getFileName() + "-pg_hba.conf");
 		Files.writeString(hba, """
-				local all all                trust
+				local all all                   trust
 				host  all postgres 127.0.0.1/32 trust
 				host  all postgres ::1/128      trust
-				host  all all      127.0.0.1/32 scram-sha-256
-				host  all all      ::1/128      scram-sha-256
-				""");
+				%1$s all all 127.0.0.1/32 scram-sha-256
+				%1$s all all ::1/128      scram-sha-256
+				""".formatted(type));
 		return hba;
 	}
 

@@ -39,14 +39,7 @@ final class LocalTlsServers implements TestInfrastructure.TlsServers {
 			Files.copy(certificates.serverKey(), key);
 			// Postgres refuses a key others can read.
 			Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-			Path hba = data.resolveSibling(data.getFileName() + "-pg_hba.conf");
-			Files.writeString(hba, """
-					local   all all                   trust
-					host    all postgres 127.0.0.1/32 trust
-					host    all postgres ::1/128      trust
-					hostssl all all      127.0.0.1/32 scram-sha-256
-					hostssl all all      ::1/128      scram-sha-256
-					""");
+			Path hba = LocalInfrastructure.writeHbaFile(data, "hostssl");
 			postgres = EmbeddedPostgres.builder()
 				.setDataDirectory(data)
 				.setCleanDataDirectory(true)
