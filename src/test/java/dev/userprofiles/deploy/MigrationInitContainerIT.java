@@ -52,6 +52,7 @@ class MigrationInitContainerIT {
 		inDatabase.sql("revoke create on schema public from public").update();
 		inDatabase.sql("grant usage, create on schema public to " + TestCredentials.MIGRATION_USER).update();
 		inDatabase.sql("grant usage on schema public to " + TestCredentials.DATABASE_USER).update();
+		inDatabase.sql("grant create on database " + this.database + " to " + TestCredentials.MIGRATION_USER).update();
 	}
 
 	@AfterEach

@@ -67,7 +67,8 @@ final class ContainerInfrastructure implements TestInfrastructure {
 		PostgreSQLContainer postgres = new PostgreSQLContainer(DockerImageName.parse("postgres:17"))
 			.withLabel(LABEL, "postgres")
 			// SQL statements per request, counted by the benchmark.
-			.withCommand("postgres", "-c", "fsync=off", "-c", "shared_preload_libraries=pg_stat_statements")
+			.withCommand("postgres", "-c", "fsync=off", "-c", "shared_preload_libraries=pg_stat_statements", "-c",
+					"wal_level=logical", "-c", "max_slot_wal_keep_size=256MB")
 			// The service's roles, created by the image's entrypoint as in compose and
 			// k8s.
 			.withEnv(TestCredentials.get().databaseRolesEnvironment())

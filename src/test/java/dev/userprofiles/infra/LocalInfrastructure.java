@@ -89,6 +89,9 @@ final class LocalInfrastructure implements TestInfrastructure {
 			.setPGStartupWait(POSTGRES_STARTUP_WAIT)
 			// SQL statements per request, counted by the benchmark.
 			.setServerConfig("shared_preload_libraries", "pg_stat_statements")
+			// Change data capture; a slot may hold at most 256 MB of WAL.
+			.setServerConfig("wal_level", "logical")
+			.setServerConfig("max_slot_wal_keep_size", "256MB")
 			// Passwords count, as on a real server (zonky's own configuration trusts
 			// all).
 			.setServerConfig("hba_file", writeHbaFile(data, "host").toString())

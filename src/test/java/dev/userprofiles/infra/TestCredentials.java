@@ -29,6 +29,9 @@ public final class TestCredentials {
 
 	public static final String MIGRATION_USER = "profiles_migrator";
 
+	/** Reads the profile table's changes over logical replication. */
+	public static final String CHANGE_CAPTURE_USER = "profiles_cdc";
+
 	private static final TestCredentials instance = new TestCredentials();
 
 	private final String redisPassword = randomPassword();
@@ -40,6 +43,8 @@ public final class TestCredentials {
 	private final String databasePassword = randomPassword();
 
 	private final String migrationPassword = randomPassword();
+
+	private final String changeCapturePassword = randomPassword();
 
 	private final Path secretsDirectory;
 
@@ -77,6 +82,10 @@ public final class TestCredentials {
 		return this.migrationPassword;
 	}
 
+	public String changeCapturePassword() {
+		return this.changeCapturePassword;
+	}
+
 	/**
 	 * The environment of {@code k8s/base/redis-node.sh}, which renders the ACL file from
 	 * it.
@@ -92,7 +101,7 @@ public final class TestCredentials {
 	 */
 	public Map<String, String> databaseRolesEnvironment() {
 		return Map.of("PROFILES_APP_PASSWORD", this.databasePassword, "PROFILES_MIGRATOR_PASSWORD",
-				this.migrationPassword);
+				this.migrationPassword, "PROFILES_CDC_PASSWORD", this.changeCapturePassword);
 	}
 
 	/** Letters and digits only: the scripts accept nothing else. */
