@@ -23,10 +23,13 @@ profiles=$(digest REDIS_PROFILES_PASSWORD "${REDIS_PROFILES_PASSWORD:-}")
 replication=$(digest REDIS_REPLICATION_PASSWORD "${REDIS_REPLICATION_PASSWORD:-}")
 admin=$(digest REDIS_ADMIN_PASSWORD "${REDIS_ADMIN_PASSWORD:-}")
 
+[ -r "$template" ] || { echo "redis-node.sh: cannot read $template" >&2; exit 2; }
 umask 077
 grep -v -e '^#' -e '^[[:space:]]*$' "$template" \
   | sed -e "s/{{profiles}}/$profiles/" -e "s/{{replication}}/$replication/" -e "s/{{admin}}/$admin/" \
   > "$dir/users.acl"
+# Without this line Redis would create the default user with every right and no password.
+grep -qx 'user default off' "$dir/users.acl" || { echo "redis-node.sh: $dir/users.acl lacks 'user default off'" >&2; exit 2; }
 cat > "$dir/auth.conf" <<CONF
 aclfile $dir/users.acl
 masteruser replication

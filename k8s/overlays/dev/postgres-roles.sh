@@ -20,10 +20,11 @@ database=${POSTGRES_DB:-postgres}
 
 psql -v ON_ERROR_STOP=1 --no-psqlrc --quiet --username "${POSTGRES_USER:-${PGUSER:-postgres}}" \
   --dbname "$database" \
-  -v database="$database" \
-  -v migrator_password="$PROFILES_MIGRATOR_PASSWORD" \
-  -v app_password="$PROFILES_APP_PASSWORD" \
-  -v cdc_password="$PROFILES_CDC_PASSWORD" <<'SQL'
+  -v database="$database" <<'SQL'
+-- The passwords come from the environment (psql >= 15), never from psql's command line.
+\getenv migrator_password PROFILES_MIGRATOR_PASSWORD
+\getenv app_password PROFILES_APP_PASSWORD
+\getenv cdc_password PROFILES_CDC_PASSWORD
 CREATE ROLE profiles_migrator LOGIN PASSWORD :'migrator_password';
 CREATE ROLE profiles_app LOGIN PASSWORD :'app_password';
 CREATE ROLE profiles_cdc LOGIN REPLICATION PASSWORD :'cdc_password';

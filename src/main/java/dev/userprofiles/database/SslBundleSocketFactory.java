@@ -31,7 +31,8 @@ public final class SslBundleSocketFactory extends SSLSocketFactory {
 	/** The connection property naming the bundle. */
 	public static final String BUNDLE_PROPERTY = "sslbundle";
 
-	private static final Map<String, SslBundle> bundles = new ConcurrentHashMap<>();
+	/** Where each bundle name is registered; asked per connection, so reloads count. */
+	private static final Map<String, SslBundles> bundles = new ConcurrentHashMap<>();
 
 	private final SSLSocketFactory delegate;
 
@@ -44,18 +45,19 @@ public final class SslBundleSocketFactory extends SSLSocketFactory {
 			throw new IllegalArgumentException("sslfactory=" + SslBundleSocketFactory.class.getName()
 					+ " needs the connection property " + BUNDLE_PROPERTY + "=<name of a spring.ssl.bundle>");
 		}
-		SslBundle bundle = bundles.get(name);
-		if (bundle == null) {
+		SslBundles registry = bundles.get(name);
+		if (registry == null) {
 			throw new IllegalStateException("No SSL bundle '" + name + "' is registered for Postgres connections: "
 					+ "configure spring.ssl.bundle.(pem|jks)." + name + ".*");
 		}
+		SslBundle bundle = registry.getBundle(name);
 		this.delegate = bundle.createSslContext().getSocketFactory();
 	}
 
 	/** Makes every bundle of {@code sslBundles} available to new connections. */
 	static void register(SslBundles sslBundles) {
 		for (String name : sslBundles.getBundleNames()) {
-			bundles.put(name, sslBundles.getBundle(name));
+			bundles.put(name, sslBundles);
 		}
 	}
 

@@ -8,13 +8,14 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.http.HttpHeaders;
+import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Refuses, before its token is verified, a request from an address that has failed
  * authentication too often ({@link FailedAuthentications}): 429 with {@code Retry-After}.
  * Runs in the security filter chain before the bearer token filter.
  */
-class FailedAuthenticationFilter extends ApiRequestFilter {
+class FailedAuthenticationFilter extends OncePerRequestFilter {
 
 	private final FailedAuthentications failures;
 
@@ -23,6 +24,16 @@ class FailedAuthenticationFilter extends ApiRequestFilter {
 	FailedAuthenticationFilter(FailedAuthentications failures, ProblemResponses problems) {
 		this.failures = failures;
 		this.problems = problems;
+	}
+
+	/**
+	 * Every request that carries credentials, whatever its path: the bearer token filter
+	 * verifies a token sent to an open path ({@code /livez}) too. Requests without any
+	 * (probes) cost no verification and pass.
+	 */
+	@Override
+	protected boolean shouldNotFilter(HttpServletRequest request) {
+		return request.getHeader(HttpHeaders.AUTHORIZATION) == null;
 	}
 
 	@Override

@@ -72,7 +72,7 @@ class MigrationInitContainerIT {
 		Path log = this.logs.resolve("migrate.log");
 		Process migrate = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
 		if (!migrate.waitFor(120, TimeUnit.SECONDS)) {
-			migrate.destroyForcibly();
+			migrate.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
 		}
 		assertThat(migrate.exitValue()).as("exit code of the migrate run; its log: %s", Files.readString(log)).isZero();
 		assertThat(inDatabase().sql("select tableowner from pg_tables where tablename = 'user_profiles'")

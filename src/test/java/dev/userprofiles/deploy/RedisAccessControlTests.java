@@ -184,8 +184,7 @@ class RedisAccessControlTests {
 	void noPasswordIsOnAnyNodesCommandLine() {
 		List<String> commandLines = this.infrastructure.redisCommands();
 		assertThat(commandLines).hasSize(TestInfrastructure.REDIS_NODES);
-		for (String password : List.of(TestCredentials.get().redisPassword(),
-				TestCredentials.get().redisAdminPassword())) {
+		for (String password : TestCredentials.get().redisNodeEnvironment().values()) {
 			assertThat(commandLines).noneMatch((line) -> line.contains(password));
 		}
 		assertThat(commandLines).allMatch((line) -> line.contains("--cluster-enabled"));

@@ -56,7 +56,9 @@ class TransportSecurityTests {
 		if (servers != null) {
 			servers.close();
 		}
-		certificates.close();
+		if (certificates != null) {
+			certificates.close();
+		}
 	}
 
 	@Test

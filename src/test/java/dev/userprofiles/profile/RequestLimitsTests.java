@@ -84,7 +84,10 @@ class RequestLimitsTests {
 			assertThat(refused.header("Content-Type")).isEqualTo("application/problem+json");
 			assertThat(Long.parseLong(refused.header("Retry-After"))).isBetween(1L, 2L);
 			assertThat(forger.get("/users/" + id).status()).isEqualTo(429);
+			assertThat(forger.get("/livez").status()).as("a token sent to an open path").isEqualTo(429);
 			assertThat(decoded.get()).as("tokens verified after the address was refused").isEqualTo(verifications);
+			assertThat(new ApiClient(service.port(), null).get("/livez").status()).as("a probe, without a token")
+				.isEqualTo(200);
 			// The address, not the token, is refused: a client behind the same address
 			// waits too (per instance, for at most the period).
 			assertThat(new ApiClient(service.port(), readToken()).get("/users/" + id).status()).isEqualTo(429);
