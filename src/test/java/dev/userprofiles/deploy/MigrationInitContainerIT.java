@@ -46,8 +46,7 @@ class MigrationInitContainerIT {
 	@BeforeEach
 	void createEmptyDatabase() {
 		this.superuser.sql("create database " + this.database).update();
-		JdbcClient inDatabase = JdbcClient.create(new DriverManagerDataSource(jdbcUrl(),
-				this.infrastructure.superuser(), this.infrastructure.superuserPassword()));
+		JdbcClient inDatabase = inDatabase();
 		// What postgres-roles.sh does for the service's database.
 		inDatabase.sql("revoke create on schema public from public").update();
 		inDatabase.sql("grant usage, create on schema public to " + TestCredentials.MIGRATION_USER).update();

@@ -224,22 +224,31 @@ final class ContainerInfrastructure implements TestInfrastructure {
 	}
 
 	private void createCluster() {
-		// The container's environment has the admin's password; exec passes it on.
-		String command = "REDISCLI_AUTH=\"$REDIS_ADMIN_PASSWORD\" exec "
-				+ String.join(" ", RedisClusterProcesses.clusterCreateCommand(this.redisPorts, 1, List.of()));
+		redisCliAsAdmin(this.redis.get(0),
+				String.join(" ", RedisClusterProcesses.clusterCreateCommand(this.redisPorts, 1, List.of())));
+	}
+
+	/**
+	 * Runs a {@code redis-cli} command line in a Redis node's container as the admin,
+	 * whose password is in the container's environment (exec passes it on), and returns
+	 * its output.
+	 */
+	static String redisCliAsAdmin(GenericContainer<?> node, String command) {
 		try {
-			ExecResult result = this.redis.get(0).execInContainer("sh", "-c", command);
+			ExecResult result = node.execInContainer("sh", "-c",
+					"REDISCLI_AUTH=\"$REDIS_ADMIN_PASSWORD\" exec " + command);
 			if (result.getExitCode() != 0) {
-				throw new IllegalStateException("redis-cli --cluster create failed (exit " + result.getExitCode()
-						+ "): " + result.getStdout() + result.getStderr());
+				throw new IllegalStateException(command + " failed (exit " + result.getExitCode() + "): "
+						+ result.getStdout() + result.getStderr());
 			}
+			return result.getStdout();
 		}
 		catch (IOException ex) {
-			throw new IllegalStateException("Cannot run redis-cli in a Redis container", ex);
+			throw new IllegalStateException("Cannot run " + command + " in a Redis container", ex);
 		}
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted while creating the Redis Cluster", ex);
+			throw new IllegalStateException("Interrupted: " + command, ex);
 		}
 	}
 

@@ -1,12 +1,10 @@
 package dev.userprofiles.infra;
 
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
 import io.lettuce.core.internal.HostAndPort;
-import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.lifecycle.Startable;
@@ -115,27 +113,8 @@ final class ContainerTlsServers implements TestInfrastructure.TlsServers {
 		throw new IllegalStateException("TLS Redis node " + port + " not ok within 30 s: " + reply);
 	}
 
-	/**
-	 * A shell command in the first Redis container, whose environment has the admin's
-	 * password.
-	 */
 	private String exec(String command) {
-		try {
-			ExecResult result = this.redis.get(0)
-				.execInContainer("sh", "-c", "REDISCLI_AUTH=\"$REDIS_ADMIN_PASSWORD\" exec " + command);
-			if (result.getExitCode() != 0) {
-				throw new IllegalStateException(command + " failed (exit " + result.getExitCode() + "): "
-						+ result.getStdout() + result.getStderr());
-			}
-			return result.getStdout();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException("Cannot run " + command + " in a Redis container", ex);
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException("Interrupted: " + command, ex);
-		}
+		return ContainerInfrastructure.redisCliAsAdmin(this.redis.get(0), command);
 	}
 
 	@Override
