@@ -36,3 +36,10 @@ GRANT CONNECT ON DATABASE :"database" TO profiles_migrator, profiles_app, profil
 -- CREATE PUBLICATION (migration V3) needs CREATE on the database.
 GRANT CREATE ON DATABASE :"database" TO profiles_migrator;
 SQL
+
+# Replication connections match only pg_hba.conf lines for the "replication" database:
+# the image's "host all all all" does not let profiles_cdc stream. Inside the image's
+# initdb (PGDATA set) the line is added here; elsewhere it is the operator's part.
+if [ -n "${PGDATA:-}" ] && [ -w "$PGDATA/pg_hba.conf" ]; then
+  echo "host replication profiles_cdc all scram-sha-256" >>"$PGDATA/pg_hba.conf"
+fi

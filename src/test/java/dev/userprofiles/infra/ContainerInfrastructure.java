@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import com.github.dockerjava.api.DockerClient;
@@ -68,7 +69,7 @@ final class ContainerInfrastructure implements TestInfrastructure {
 			.withLabel(LABEL, "postgres")
 			// SQL statements per request, counted by the benchmark.
 			.withCommand("postgres", "-c", "fsync=off", "-c", "shared_preload_libraries=pg_stat_statements", "-c",
-					"wal_level=logical", "-c", "max_slot_wal_keep_size=256MB")
+					"wal_level=logical", "-c", "max_slot_wal_keep_size=256MB", "-c", "wal_sender_timeout=10s")
 			// The service's roles, created by the image's entrypoint as in compose and
 			// k8s.
 			.withEnv(TestCredentials.get().databaseRolesEnvironment())
@@ -162,6 +163,24 @@ final class ContainerInfrastructure implements TestInfrastructure {
 		String id = this.redis.get(index).getContainerId();
 		if (isRunning(id)) {
 			this.docker.stopContainerCmd(id).withTimeout(5).exec();
+		}
+	}
+
+	@Override
+	public void killRedisNode(int index) {
+		String id = this.redis.get(index).getContainerId();
+		if (isRunning(id)) {
+			this.docker.killContainerCmd(id).withSignal("KILL").exec();
+			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+			while (isRunning(id) && System.nanoTime() < deadline) {
+				try {
+					Thread.sleep(50);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+			}
 		}
 	}
 

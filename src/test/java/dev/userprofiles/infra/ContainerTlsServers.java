@@ -31,7 +31,7 @@ final class ContainerTlsServers implements TestInfrastructure.TlsServers {
 			install -m 0600 %1$sserver.key "$PGDATA/server.key"
 			install -m 0644 %1$sserver.crt "$PGDATA/server.crt"
 			printf "ssl = on\\nssl_cert_file = 'server.crt'\\nssl_key_file = 'server.key'\\n" >> "$PGDATA/postgresql.conf"
-			printf 'local all all trust\\nhost all %2$s all scram-sha-256\\nhostssl all all all scram-sha-256\\n' > "$PGDATA/pg_hba.conf"
+			printf 'local all all trust\\nhost all %2$s all scram-sha-256\\nhostssl all all all scram-sha-256\\nhostssl replication all all scram-sha-256\\n' > "$PGDATA/pg_hba.conf"
 			""";
 
 	private final PostgreSQLContainer postgres;

@@ -92,6 +92,12 @@ final class LocalInfrastructure implements TestInfrastructure {
 			// Change data capture; a slot may hold at most 256 MB of WAL.
 			.setServerConfig("wal_level", "logical")
 			.setServerConfig("max_slot_wal_keep_size", "256MB")
+			// A follower that froze loses the slot after 10 s, not the default 60 s.
+			.setServerConfig("wal_sender_timeout", "10s")
+			// zonky commits asynchronously (synchronous_commit=off): logical decoding
+			// then
+			// sees a commit when the WAL writer flushes it, every 200 ms by default.
+			.setServerConfig("wal_writer_delay", "10ms")
 			// Passwords count, as on a real server (zonky's own configuration trusts
 			// all).
 			.setServerConfig("hba_file", writeHbaFile(data, "host").toString())
@@ -112,6 +118,8 @@ final class LocalInfrastructure implements TestInfrastructure {
 				host  all postgres ::1/128      trust
 				%1$s all all 127.0.0.1/32 scram-sha-256
 				%1$s all all ::1/128      scram-sha-256
+				%1$s replication all 127.0.0.1/32 scram-sha-256
+				%1$s replication all ::1/128      scram-sha-256
 				""".formatted(type));
 		return hba;
 	}
@@ -154,6 +162,11 @@ final class LocalInfrastructure implements TestInfrastructure {
 	@Override
 	public void stopRedisNode(int index) {
 		this.redis.stopNode(index);
+	}
+
+	@Override
+	public void killRedisNode(int index) {
+		this.redis.killNode(index);
 	}
 
 	@Override

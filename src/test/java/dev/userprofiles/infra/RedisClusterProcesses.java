@@ -188,6 +188,21 @@ final class RedisClusterProcesses {
 		this.processes[index] = null;
 	}
 
+	/** Kills a node (SIGKILL): no shutdown, no waiting for its replicas. */
+	synchronized void killNode(int index) {
+		Process process = this.processes[index];
+		if (process == null) {
+			return;
+		}
+		try {
+			process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		this.processes[index] = null;
+	}
+
 	void close() {
 		for (int i = 0; i < this.processes.length; i++) {
 			stopNode(i);

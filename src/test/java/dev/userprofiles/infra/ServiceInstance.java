@@ -71,6 +71,11 @@ public final class ServiceInstance implements AutoCloseable {
 		return this.port;
 	}
 
+	/** The Actuator port. */
+	public int managementPort() {
+		return this.context.getEnvironment().getRequiredProperty("local.management.port", Integer.class);
+	}
+
 	public String url(String path) {
 		return "http://localhost:" + this.port + path;
 	}

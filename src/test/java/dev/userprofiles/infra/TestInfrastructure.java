@@ -64,6 +64,12 @@ public interface TestInfrastructure {
 	/** Stops one Redis node (SIGTERM); its cluster identity survives a restart. */
 	void stopRedisNode(int index);
 
+	/**
+	 * Kills one Redis node (SIGKILL), as a crash would: unlike a stop, the node gets no
+	 * chance to let its replicas catch up first.
+	 */
+	void killRedisNode(int index);
+
 	/** Starts a stopped Redis node again with the same identity and address. */
 	void startRedisNode(int index);
 
