@@ -15,15 +15,17 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.userprofiles.infra.ServiceTest;
+import dev.userprofiles.infra.ReplicationSlots;
+import dev.userprofiles.infra.ServiceInstance;
+import dev.userprofiles.infra.TestInfrastructure;
 import dev.userprofiles.infra.TestTokens;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.dataformat.yaml.YAMLMapper;
-
-import org.springframework.boot.test.web.server.LocalManagementPort;
-import org.springframework.boot.test.web.server.LocalServerPort;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,7 +34,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * metrics the service really exports: after a short workload (create, read twice, update)
  * every metric name in their expressions is in the service's Prometheus scrape.
  */
-@ServiceTest
 class ObservabilityTests {
 
 	private static final Path OBSERVABILITY = Path.of("observability");
@@ -42,13 +43,38 @@ class ObservabilityTests {
 			"histogram_quantile", "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless",
 			"irate", "offset", "bool");
 
-	@LocalServerPort
-	int port;
+	private static final String CHANGE_CAPTURE_SLOT = "observability";
 
-	@LocalManagementPort
-	int managementPort;
+	private static ServiceInstance service;
+
+	private int port;
+
+	private int managementPort;
 
 	private final HttpClient http = HttpClient.newHttpClient();
+
+	/**
+	 * An instance of its own, with change capture on (a slot of its own), stopped after
+	 * the test: the test JVM's other services run without it
+	 * ({@code TestServiceDefaults}).
+	 */
+	@BeforeAll
+	static void startService() {
+		service = ServiceInstance.start(List.of(), "profiles.cdc.enabled=true",
+				"profiles.cdc.slot=" + CHANGE_CAPTURE_SLOT);
+	}
+
+	@AfterAll
+	static void stopService() {
+		ServiceInstance.closeAll(service);
+		ReplicationSlots.drop(TestInfrastructure.get(), CHANGE_CAPTURE_SLOT);
+	}
+
+	@BeforeEach
+	void ports() {
+		this.port = service.port();
+		this.managementPort = service.managementPort();
+	}
 
 	@Test
 	void everyMetricTheDashboardAndTheRulesQueryIsExported() throws Exception {

@@ -91,14 +91,18 @@ class CacheConfiguration implements CachingConfigurer {
 	 */
 	@Bean
 	PendingEvictions pendingEvictions(MeterRegistry meterRegistry) {
-		Duration longestTtl = this.properties.caches()
+		return new PendingEvictions(Duration.ofMillis(500), longestTtl(), meterRegistry);
+	}
+
+	/** The longest an entry lives: the longest TTL with the most jitter. */
+	private Duration longestTtl() {
+		Duration longest = this.properties.caches()
 			.values()
 			.stream()
 			.map(ProfileCacheProperties.CacheSpec::ttl)
 			.max(Duration::compareTo)
 			.orElseThrow();
-		Duration giveUpAfter = Duration.ofMillis((long) (longestTtl.toMillis() * (1 + this.properties.ttlJitter())));
-		return new PendingEvictions(Duration.ofMillis(500), giveUpAfter, meterRegistry);
+		return Duration.ofMillis((long) (longest.toMillis() * (1 + this.properties.ttlJitter())));
 	}
 
 	/**
@@ -138,8 +142,23 @@ class CacheConfiguration implements CachingConfigurer {
 	@Bean
 	@ConditionalOnBooleanProperty(name = "profiles.cache.near.enabled", matchIfMissing = true)
 	@ConditionalOnProperty(name = "spring.cache.type", havingValue = "redis")
-	InvalidationBus invalidationBus(LettuceConnectionFactory connectionFactory, MeterRegistry meterRegistry) {
+	InvalidationBus invalidationBus(LettuceConnectionFactory connectionFactory, MeterRegistry meterRegistry,
+			ObjectProvider<ReplicaReads> replicaReads) {
 		return new InvalidationBus(connectionFactory, this.properties.near(), this.properties.keyPrefix(),
+				meterRegistry, replicaReads.getIfAvailable());
+	}
+
+	/**
+	 * Reads of the Redis level from replicas, guarded by the fences the bus raises; opt
+	 * in, and only with the bus. Fences live for the longest TTL with jitter: the values
+	 * they guard against have expired by then.
+	 */
+	@Bean
+	@ConditionalOnBooleanProperty("profiles.cache.replica-reads.enabled")
+	@ConditionalOnBooleanProperty(name = "profiles.cache.near.enabled", matchIfMissing = true)
+	@ConditionalOnProperty(name = "spring.cache.type", havingValue = "redis")
+	ReplicaReads replicaReads(LettuceConnectionFactory connectionFactory, MeterRegistry meterRegistry) {
+		return new ReplicaReads(connectionFactory, longestTtl(), this.properties.replicaReads().maxFences(),
 				meterRegistry);
 	}
 
@@ -168,8 +187,9 @@ class CacheConfiguration implements CachingConfigurer {
 					}
 					RedisSerializer<UserProfile> serializer = valueSerializer(spec.format());
 					return new NearCache(redisLevel, spec.localSize(), spec.ttl(),
-							(value) -> serializer.serialize((UserProfile) value).length, invalidationBus,
-							settings.lease().maxWait(), meters.getObject(), tracing(tracer));
+							(value) -> serializer.serialize((UserProfile) value).length,
+							(value) -> ((UserProfile) value).version(), invalidationBus, settings.lease().maxWait(),
+							meters.getObject(), tracing(tracer));
 				});
 			}
 
@@ -203,10 +223,23 @@ class CacheConfiguration implements CachingConfigurer {
 		return new LeaseKeeper(lease.ttl(), lease.maxLoad());
 	}
 
+	/**
+	 * Invalidating writes that wait for replicas (see {@code ReplicatedWrites}); only
+	 * with the Redis cache.
+	 */
+	@Bean
+	@ConditionalOnBooleanProperty(name = "profiles.cache.durable-invalidation.enabled", matchIfMissing = true)
+	@ConditionalOnProperty(name = "spring.cache.type", havingValue = "redis")
+	ReplicatedWrites replicatedWrites(LettuceConnectionFactory connectionFactory) {
+		ProfileCacheProperties.DurableInvalidation settings = this.properties.durableInvalidation();
+		return new ReplicatedWrites(connectionFactory, settings.replicas(), settings.timeout());
+	}
+
 	@Bean
 	RedisCacheManagerBuilderCustomizer profileCaches(RedisConnectionFactory connectionFactory,
 			CircuitBreaker redisCacheBreaker, LeaseKeeper leaseKeeper, MeterRegistry meterRegistry,
-			ObjectProvider<Tracer> tracer) {
+			ObjectProvider<Tracer> tracer, ObjectProvider<ReplicatedWrites> replicatedWrites,
+			ObjectProvider<ReplicaReads> replicaReads) {
 		Map<String, RedisCacheConfiguration> caches = new LinkedHashMap<>();
 		this.properties.caches().forEach((name, spec) -> caches.put(name, cacheConfiguration(spec)));
 		// Immediate writes: an evict has reached Redis when the request returns, so the
@@ -215,7 +248,8 @@ class CacheConfiguration implements CachingConfigurer {
 				(configurer) -> configurer.immediateWrites().batchStrategy(BatchStrategies.scan(1000)));
 		ProfileCacheProperties.Lease lease = this.properties.lease();
 		RedisCacheWriter writer = new LeaseCacheWriter(plain, connectionFactory, new RedisBreaker(redisCacheBreaker),
-				this.failures, meterRegistry, lease.ttl(), lease.maxWait(), leaseKeeper, tracing(tracer));
+				this.failures, meterRegistry, lease.ttl(), lease.maxWait(), leaseKeeper, tracing(tracer),
+				replicatedWrites.getIfAvailable(), replicaReads.getIfAvailable());
 		return (builder) -> builder.cacheWriter(writer)
 			.withInitialCacheConfigurations(caches)
 			.disableCreateOnMissingCache()

@@ -102,11 +102,12 @@ final class InvalidationBus implements SmartLifecycle {
 			""";
 
 	/**
-	 * KEYS: stream. ARGV: cache, key ('' for all keys), retention in ms. Appends an
-	 * invalidation; returns its ID.
+	 * KEYS: stream. ARGV: cache, key ('' for all keys), retention in ms, the version the
+	 * key now has at least. Appends an invalidation; returns its ID.
 	 */
 	private static final String PUBLISH = NOW_MILLIS + """
-			return redis.call('XADD', KEYS[1], 'MINID', '~', now - tonumber(ARGV[3]), '*', 'c', ARGV[1], 'k', ARGV[2])
+			return redis.call('XADD', KEYS[1], 'MINID', '~', now - tonumber(ARGV[3]), '*', 'c', ARGV[1], 'k', ARGV[2],
+			  'v', ARGV[4])
 			""";
 
 	/**
@@ -146,6 +147,10 @@ final class InvalidationBus implements SmartLifecycle {
 	private final ProfileCacheProperties.Near settings;
 
 	private final String memberId = UUID.randomUUID().toString();
+
+	private final String keyPrefix;
+
+	private final @Nullable ReplicaReads replicaReads;
 
 	private final String membersKey;
 
@@ -187,9 +192,11 @@ final class InvalidationBus implements SmartLifecycle {
 	private @Nullable Thread heartbeat;
 
 	InvalidationBus(LettuceConnectionFactory connectionFactory, ProfileCacheProperties.Near settings, String keyPrefix,
-			MeterRegistry meters) {
+			MeterRegistry meters, @Nullable ReplicaReads replicaReads) {
 		this.connectionFactory = connectionFactory;
 		this.settings = settings;
+		this.keyPrefix = keyPrefix;
+		this.replicaReads = replicaReads;
 		// One hash tag: members, acknowledgements and stream live in one slot.
 		String tag = "{" + keyPrefix + "bus}";
 		this.membersKey = tag + ":members";
@@ -225,15 +232,32 @@ final class InvalidationBus implements SmartLifecycle {
 	}
 
 	/**
-	 * Publishes the invalidation of {@code key} ({@code null}: every key) and returns
-	 * once every other live member has applied it.
+	 * Refuses, on this instance, replica values of {@code key} ({@code null}: of every
+	 * key) older than {@code version} (see {@link ReplicaReads}).
+	 */
+	void fence(String cache, @Nullable String key, long version) {
+		if (this.replicaReads == null) {
+			return;
+		}
+		if (key == null) {
+			this.replicaReads.suspend();
+		}
+		else {
+			this.replicaReads.raise(this.keyPrefix + cache + "::" + key, version);
+		}
+	}
+
+	/**
+	 * Publishes the invalidation of {@code key} ({@code null}: every key), whose value is
+	 * now at least {@code version} ({@link VersionedInvalidation#DELETED}: gone), and
+	 * returns once every other live member has applied it.
 	 * @throws CacheInvalidationException when Redis fails or members do not acknowledge
 	 * within {@code ack-timeout}
 	 */
-	void publishAndAwait(String cache, @Nullable String key) {
+	void publishAndAwait(String cache, @Nullable String key, long version) {
 		long started = System.nanoTime();
 		try {
-			String id = publish(cache, key);
+			String id = publish(cache, key, version);
 			if (!this.settings.awaitAcknowledgements()) {
 				return;
 			}
@@ -247,7 +271,7 @@ final class InvalidationBus implements SmartLifecycle {
 				}
 				if (pending < 0) {
 					// A failover lost our entry: members cannot have applied it.
-					id = publish(cache, key);
+					id = publish(cache, key, version);
 				}
 				if (System.nanoTime() - deadline >= 0) {
 					throw new CacheInvalidationException("Invalidation of '" + cache + "' key " + key + " not "
@@ -265,10 +289,10 @@ final class InvalidationBus implements SmartLifecycle {
 		}
 	}
 
-	private String publish(String cache, @Nullable String key) {
+	private String publish(String cache, @Nullable String key, long version) {
 		String id = commands().sync()
 			.eval(PUBLISH, ScriptOutputType.VALUE, new String[] { this.streamKey }, cache, (key != null) ? key : "",
-					Long.toString(this.settings.streamRetention().toMillis()));
+					Long.toString(this.settings.streamRetention().toMillis()), Long.toString(version));
 		this.published.increment();
 		return id;
 	}
@@ -301,6 +325,9 @@ final class InvalidationBus implements SmartLifecycle {
 			return;
 		}
 		this.fenceDeadline = sent + this.settings.membershipTtl().minus(this.settings.safetyMargin()).toNanos();
+		if (this.replicaReads != null) {
+			this.replicaReads.liveUntil(this.fenceDeadline);
+		}
 	}
 
 	/**
@@ -320,7 +347,10 @@ final class InvalidationBus implements SmartLifecycle {
 		if (!hasReplica) {
 			return true;
 		}
-		StatefulRedisConnection<String, String> node = connection.getConnection(master.getNodeId());
+		// By host and port: the node connection the renewal was routed through. WAIT
+		// waits for its own connection's writes, and the one by node id wrote nothing.
+		StatefulRedisConnection<String, String> node = connection.getConnection(master.getUri().getHost(),
+				master.getUri().getPort());
 		return node.sync().waitForReplication(1, this.settings.renewEvery().toMillis()) >= 1;
 	}
 
@@ -353,9 +383,14 @@ final class InvalidationBus implements SmartLifecycle {
 	}
 
 	private void apply(Map<String, String> invalidation) {
-		NearCache cache = this.caches.get(invalidation.getOrDefault("c", ""));
+		String name = invalidation.getOrDefault("c", "");
+		String key = invalidation.getOrDefault("k", "");
+		// Entries of an older version carry no 'v': deleted, the safe reading.
+		String version = invalidation.get("v");
+		fence(name, key.isEmpty() ? null : key,
+				(version != null) ? Long.parseLong(version) : VersionedInvalidation.DELETED);
+		NearCache cache = this.caches.get(name);
 		if (cache != null) {
-			String key = invalidation.getOrDefault("k", "");
 			if (key.isEmpty()) {
 				cache.clearLocally();
 			}
@@ -367,6 +402,9 @@ final class InvalidationBus implements SmartLifecycle {
 	}
 
 	private void clearLocalLevels() {
+		if (this.replicaReads != null) {
+			this.replicaReads.suspend();
+		}
 		this.caches.values().forEach(NearCache::clearLocally);
 		this.resyncs.increment();
 	}

@@ -108,11 +108,10 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 			""", Long.class);
 
 	/**
-	 * KEYS: value, lease. ARGV: new value, TTL in ms (0: none), the encoded "absent".
-	 * Returns 1 when stored, 0 when refused (no entry, or one as new), 2 when the new
-	 * value carries no version (then the entry is invalidated instead).
+	 * Lua: the version inside an encoded value, or nil: the last protobuf field (number
+	 * 10, a varint) or JSON's last member.
 	 */
-	private static final RedisScript<Long> PUT_IF_NEWER = RedisScript.of("""
+	private static final String VERSION_OF = """
 			local function version(encoded)
 			  if string.byte(encoded, 1) == 123 then
 			    local v = string.match(encoded, '"version":(%d+)}$')
@@ -137,6 +136,14 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 			  end
 			  return v
 			end
+			""";
+
+	/**
+	 * KEYS: value, lease. ARGV: new value, TTL in ms (0: none), the encoded "absent".
+	 * Returns 1 when stored, 0 when refused (no entry, or one as new), 2 when the new
+	 * value carries no version (then the entry is invalidated instead).
+	 */
+	private static final RedisScript<Long> PUT_IF_NEWER = RedisScript.of(VERSION_OF + """
 			redis.call('DEL', KEYS[2])
 			local new = version(ARGV[1])
 			if not new then
@@ -185,6 +192,24 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	private static final RedisScript<Long> INVALIDATE = RedisScript.of("return redis.call('DEL', KEYS[1], KEYS[2])",
 			Long.class);
 
+	/**
+	 * KEYS: value, lease. ARGV: the version the database holds. Deletes the lease, and
+	 * the value unless it carries that version or a newer one; returns 1 when it deleted
+	 * the value.
+	 */
+	private static final RedisScript<Long> INVALIDATE_OLDER = RedisScript.of(VERSION_OF + """
+			redis.call('DEL', KEYS[2])
+			local current = redis.call('GET', KEYS[1])
+			if not current then
+			  return 0
+			end
+			local held = version(current)
+			if held and held >= tonumber(ARGV[1]) then
+			  return 0
+			end
+			return redis.call('DEL', KEYS[1])
+			""", Long.class);
+
 	private final RedisCacheWriter delegate;
 
 	private final RedisTemplate<byte[], byte[]> redis;
@@ -207,16 +232,21 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	private final CacheTracing tracing;
 
+	private final @Nullable ReplicatedWrites replicated;
+
+	private final @Nullable ReplicaReads replicaReads;
+
 	LeaseCacheWriter(RedisCacheWriter delegate, RedisConnectionFactory connectionFactory, RedisBreaker breaker,
 			CacheFailures failures, MeterRegistry meters, Duration leaseTtl, Duration maxWait, LeaseKeeper keeper,
-			CacheTracing tracing) {
+			CacheTracing tracing, @Nullable ReplicatedWrites replicated, @Nullable ReplicaReads replicaReads) {
 		this(delegate, scriptTemplate(connectionFactory), breaker, CacheStatisticsCollector.none(), failures, meters,
-				leaseTtl, maxWait, keeper, new AtomicBoolean(), tracing);
+				leaseTtl, maxWait, keeper, new AtomicBoolean(), tracing, replicated, replicaReads);
 	}
 
 	private LeaseCacheWriter(RedisCacheWriter delegate, RedisTemplate<byte[], byte[]> redis, RedisBreaker breaker,
 			CacheStatisticsCollector statistics, CacheFailures failures, MeterRegistry meters, Duration leaseTtl,
-			Duration maxWait, LeaseKeeper keeper, AtomicBoolean putWarned, CacheTracing tracing) {
+			Duration maxWait, LeaseKeeper keeper, AtomicBoolean putWarned, CacheTracing tracing,
+			@Nullable ReplicatedWrites replicated, @Nullable ReplicaReads replicaReads) {
 		this.delegate = delegate;
 		this.redis = redis;
 		this.breaker = breaker;
@@ -228,6 +258,8 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		this.keeper = keeper;
 		this.putWarned = putWarned;
 		this.tracing = tracing;
+		this.replicated = replicated;
+		this.replicaReads = replicaReads;
 	}
 
 	private static RedisTemplate<byte[], byte[]> scriptTemplate(RedisConnectionFactory connectionFactory) {
@@ -267,7 +299,8 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	private byte[] getOrFill(String name, byte[] key, Supplier<byte[]> valueLoader, @Nullable Duration ttl, Span span) {
 		// Hits, the common case, cost a plain GET; only a miss runs the lease script,
 		// which looks again atomically with taking the lease.
-		byte[] cached = read(key);
+		byte[] cached = (this.replicaReads != null)
+				? this.replicaReads.read(key, this::read, LeaseCacheWriter::versionOf) : read(key);
 		this.statistics.incGets(name);
 		if (cached != null) {
 			this.statistics.incHits(name);
@@ -379,6 +412,11 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		}
 	}
 
+	/** The version inside a cached value; "absent" and unversioned values have none. */
+	private static long versionOf(byte[] value) {
+		return Arrays.equals(value, NULL_VALUE) ? EncodedVersion.NONE : EncodedVersion.of(value);
+	}
+
 	/**
 	 * Reads the value or takes the lease; throws {@link RedisUnavailable}, nothing else.
 	 */
@@ -420,7 +458,18 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	 * {@code TolerantCacheErrorHandler}), since an open breaker must not hide it.
 	 */
 	private Long invalidate(byte[] key) {
-		return runUnguarded(INVALIDATE, List.of(key, leaseKey(key)));
+		return runInvalidating(INVALIDATE, List.of(key, leaseKey(key)));
+	}
+
+	/**
+	 * Runs a script that invalidates or writes through, bypassing the breaker; with
+	 * durable invalidation, returns only once replicas have its change.
+	 */
+	private Long runInvalidating(RedisScript<Long> script, List<byte[]> keys, byte[]... args) {
+		if (this.replicated != null) {
+			return this.replicated.run(script, keys, args);
+		}
+		return runUnguarded(script, keys, args);
 	}
 
 	/**
@@ -431,6 +480,19 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	public void evict(String name, byte[] key) {
 		invalidate(key);
 		this.statistics.incDeletes(name);
+	}
+
+	/**
+	 * Deletes any lease on {@code key} and its value unless that holds {@code version} or
+	 * a newer one ({@link VersionedInvalidation#DELETED}: always). Not through the
+	 * breaker, like an invalidation.
+	 */
+	void invalidateOlderThan(String name, byte[] key, long version) {
+		byte[] held = Long.toString(version).getBytes(StandardCharsets.US_ASCII);
+		Long deleted = runInvalidating(INVALIDATE_OLDER, List.of(key, leaseKey(key)), held);
+		if (deleted != null && deleted > 0) {
+			this.statistics.incDeletes(name);
+		}
 	}
 
 	@Override
@@ -446,7 +508,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	 */
 	@Override
 	public void put(String name, byte[] key, byte[] value, @Nullable Duration ttl) {
-		Long outcome = runUnguarded(PUT_IF_NEWER, List.of(key, leaseKey(key)), value, millis(ttl), NULL_VALUE);
+		Long outcome = runInvalidating(PUT_IF_NEWER, List.of(key, leaseKey(key)), value, millis(ttl), NULL_VALUE);
 		if (outcome != null && outcome == 1) {
 			this.statistics.incPuts(name);
 		}
@@ -529,7 +591,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	public RedisCacheWriter withStatisticsCollector(CacheStatisticsCollector collector) {
 		return new LeaseCacheWriter(this.delegate.withStatisticsCollector(collector), this.redis, this.breaker,
 				collector, this.failures, this.meters, this.leaseTtl, this.maxWait, this.keeper, this.putWarned,
-				this.tracing);
+				this.tracing, this.replicated, this.replicaReads);
 	}
 
 	/**

@@ -1,5 +1,6 @@
 package dev.userprofiles.cache;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -11,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.Counter;
@@ -20,6 +22,8 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.cache.Cache;
 import org.springframework.cache.support.SimpleValueWrapper;
+import org.springframework.data.redis.cache.RedisCache;
+import org.springframework.data.redis.cache.RedisCacheConfiguration;
 import org.springframework.util.unit.DataSize;
 
 /**
@@ -50,7 +54,7 @@ import org.springframework.util.unit.DataSize;
  * can be newer than the flight's value (the same argument as for a local hit). Otherwise
  * the request starts a flight of its own.
  */
-final class NearCache implements Cache {
+final class NearCache implements Cache, VersionedInvalidation {
 
 	private static final int STRIPES = 4096;
 
@@ -78,19 +82,24 @@ final class NearCache implements Cache {
 
 	private final CacheTracing tracing;
 
+	private final ToLongFunction<Object> versionOf;
+
 	/**
 	 * @param redis the Redis level
 	 * @param maximum the local level's bound
 	 * @param ttl how long a local entry lives at most (the Redis level's TTL)
 	 * @param encodedSize a value's size in bytes, encoded as Redis stores it
+	 * @param versionOf a value's version
 	 * @param bus the bus that invalidates this cache's local level on every member
 	 * @param maxWait how long a request waits for another's read of the same key
 	 * @param meters where the count of joined reads goes
 	 * @param tracing where the local level's spans go
 	 */
-	NearCache(Cache redis, DataSize maximum, Duration ttl, ToIntFunction<Object> encodedSize, InvalidationBus bus,
-			Duration maxWait, MeterRegistry meters, CacheTracing tracing) {
+	NearCache(Cache redis, DataSize maximum, Duration ttl, ToIntFunction<Object> encodedSize,
+			ToLongFunction<Object> versionOf, InvalidationBus bus, Duration maxWait, MeterRegistry meters,
+			CacheTracing tracing) {
 		this.redis = redis;
+		this.versionOf = versionOf;
 		this.tracing = tracing;
 		this.maxWait = maxWait;
 		this.joined = Counter.builder("cache.near.joined")
@@ -234,7 +243,8 @@ final class NearCache implements Cache {
 	 */
 	@Override
 	public void put(Object key, @Nullable Object value) {
-		writeThenInvalidate(key, () -> this.redis.put(key, value));
+		long version = (value != null) ? this.versionOf.applyAsLong(value) : DELETED;
+		writeThenInvalidate(key, version, () -> this.redis.put(key, value));
 	}
 
 	@Override
@@ -249,11 +259,35 @@ final class NearCache implements Cache {
 	 */
 	@Override
 	public void evict(Object key) {
-		writeThenInvalidate(key, () -> this.redis.evict(key));
+		writeThenInvalidate(key, DELETED, () -> this.redis.evict(key));
 	}
 
-	private void writeThenInvalidate(Object key, Runnable redisWrite) {
+	/**
+	 * Drops copies of {@code key} older than {@code version}: from Redis unless its entry
+	 * is as new (a write-through value survives), and from every local level (a local
+	 * copy may be older than what Redis holds), as on {@link #evict}.
+	 */
+	@Override
+	public void invalidate(Object key, long version) {
+		writeThenInvalidate(key, version, () -> {
+			if (this.redis instanceof RedisCache redisCache
+					&& redisCache.getNativeCache() instanceof LeaseCacheWriter writer) {
+				RedisCacheConfiguration configuration = redisCache.getCacheConfiguration();
+				String redisKey = configuration.getKeyPrefixFor(getName())
+						+ configuration.getConversionService().convert(key, String.class);
+				writer.invalidateOlderThan(getName(), redisKey.getBytes(StandardCharsets.UTF_8), version);
+			}
+			else {
+				this.redis.evict(key);
+			}
+		});
+	}
+
+	private void writeThenInvalidate(Object key, long version, Runnable redisWrite) {
 		String localKey = key.toString();
+		// Before the write: no read of this instance that starts after it may take an
+		// older replica value.
+		this.bus.fence(getName(), localKey, version);
 		RuntimeException failure = null;
 		try {
 			redisWrite.run();
@@ -263,7 +297,8 @@ final class NearCache implements Cache {
 		}
 		invalidateLocally(localKey);
 		try {
-			this.tracing.inSpan("cache.invalidation", getName(), () -> this.bus.publishAndAwait(getName(), localKey));
+			this.tracing.inSpan("cache.invalidation", getName(),
+					() -> this.bus.publishAndAwait(getName(), localKey, version));
 		}
 		catch (RuntimeException ex) {
 			if (failure == null) {
@@ -286,9 +321,10 @@ final class NearCache implements Cache {
 
 	@Override
 	public void clear() {
+		this.bus.fence(getName(), null, DELETED);
 		this.redis.clear();
 		clearLocally();
-		this.bus.publishAndAwait(getName(), null);
+		this.bus.publishAndAwait(getName(), null, DELETED);
 	}
 
 	@Override

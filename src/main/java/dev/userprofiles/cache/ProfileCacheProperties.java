@@ -30,6 +30,9 @@ import org.springframework.validation.annotation.Validated;
  * @param lease how misses are filled: one loader per key across all instances
  * @param breaker when the cache layer stops calling Redis and reads the database directly
  * @param near the per-instance level in front of Redis and how writers invalidate it
+ * @param durableInvalidation whether a write's change to Redis must reach replicas before
+ * the write is acknowledged
+ * @param replicaReads whether the Redis level is read from replicas
  * @param caches per cache name: its TTL, value format and local level size
  */
 @ConfigurationProperties("profiles.cache")
@@ -38,6 +41,7 @@ record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix,
 		@DefaultValue("0.1") @DecimalMin("0.0") @DecimalMax("1.0") double ttlJitter,
 		@DefaultValue("10s") Duration errorLogInterval, @DefaultValue("1s") Duration adaptiveRefreshTimeout,
 		@DefaultValue @Valid Lease lease, @DefaultValue @Valid Breaker breaker, @DefaultValue @Valid Near near,
+		@DefaultValue @Valid DurableInvalidation durableInvalidation, @DefaultValue @Valid ReplicaReads replicaReads,
 		@NotEmpty Map<String, @Valid CacheSpec> caches) {
 
 	ProfileCacheProperties {
@@ -128,6 +132,35 @@ record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix,
 						+ ") must exceed the membership ttl (" + membershipTtl + ")");
 			}
 		}
+
+	}
+
+	/**
+	 * Invalidations (and write-through puts) that survive the crash of the master that
+	 * took them: each waits until {@code replicas} replicas of that master have it
+	 * ({@code WAIT}), at most {@code timeout}, or the write answers 503 and the
+	 * invalidation is retried (see {@code ReplicatedWrites}).
+	 *
+	 * @param enabled whether writes wait for replicas
+	 * @param replicas how many replicas of the key's master must have the change (fewer
+	 * when the master has fewer attached)
+	 * @param timeout the longest a write waits for them
+	 */
+	record DurableInvalidation(@DefaultValue("true") boolean enabled, @DefaultValue("1") @Min(1) int replicas,
+			@DefaultValue("500ms") Duration timeout) {
+
+	}
+
+	/**
+	 * Reads of the Redis level from replicas, each value checked against the version this
+	 * instance last saw invalidated for its key (see {@code ReplicaReads}). Needs the
+	 * local level's invalidation bus ({@code near.enabled}).
+	 *
+	 * @param enabled whether Redis-level reads try a replica first
+	 * @param maxFences how many keys' fences an instance keeps; when more are needed it
+	 * reads only masters for one TTL
+	 */
+	record ReplicaReads(@DefaultValue("false") boolean enabled, @DefaultValue("100000") @Min(1) int maxFences) {
 
 	}
 

@@ -606,6 +606,7 @@ public final class Benchmark {
 		List<String> properties = new ArrayList<>(List.of("spring.datasource.url=" + this.infrastructure.jdbcUrl(),
 				"spring.datasource.username=" + TestCredentials.DATABASE_USER,
 				"spring.flyway.user=" + TestCredentials.MIGRATION_USER,
+				"profiles.cdc.username=" + TestCredentials.CHANGE_CAPTURE_USER,
 				"spring.data.redis.username=" + TestCredentials.REDIS_USER, TestCredentials.get().configImport(),
 				"spring.data.redis.cluster.nodes=" + this.infrastructure.redisNodes()
 					.stream()

@@ -76,6 +76,64 @@ final class CacheConfigurations {
 		}
 	}
 
+	/**
+	 * The shipped configuration reading the Redis level from replicas, under a key prefix
+	 * (and bus) of its own. A local level of one byte holds nothing, so reads reach
+	 * Redis; a TTL of 4 s makes a new member's wait for complete fences (one TTL) short.
+	 */
+	static ServiceInstance replicaReading() {
+		return replicaLayout("profiles.cache.replica-reads.enabled=true");
+	}
+
+	/** The same keys and bus as {@link #replicaReading()}, reading masters only. */
+	static ServiceInstance mastersOnlyReading() {
+		return replicaLayout("profiles.cache.replica-reads.enabled=false");
+	}
+
+	private static ServiceInstance replicaLayout(String replicaReads) {
+		return leased(replicaReads, "profiles.cache.key-prefix=replicas:", "profiles.cache.caches.users.local-size=1B",
+				"profiles.cache.caches.users.ttl=4s");
+	}
+
+	/**
+	 * Counts of Redis-level reads summed over instances: {served by a replica, refused by
+	 * a fence and read from the master}.
+	 */
+	static double[] replicaReads(List<ServiceInstance> instances) {
+		double served = 0;
+		double refused = 0;
+		for (ServiceInstance instance : instances) {
+			MeterRegistry registry = instance.bean(MeterRegistry.class);
+			served += registry.get("cache.replica.reads").tag("result", "served").counter().count();
+			refused += registry.get("cache.replica.reads").tag("result", "stale").counter().count();
+		}
+		return new double[] { served, refused };
+	}
+
+	/**
+	 * Waits (at most 15 s) until every instance has passed the wait for complete fences
+	 * that follows its start, reading a missing profile to see a replica answer.
+	 */
+	static void awaitReplicaReads(List<ServiceInstance> instances) {
+		for (ServiceInstance instance : instances) {
+			MeterRegistry registry = instance.bean(MeterRegistry.class);
+			long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+			while (registry.get("cache.replica.reads").tag("result", "miss").counter().count() == 0) {
+				if (System.nanoTime() > deadline) {
+					throw new AssertionError("Instance on port " + instance.port() + " reads no replica after 15 s");
+				}
+				new dev.userprofiles.infra.Http().get(instance.url("/users/" + Long.MAX_VALUE));
+				try {
+					Thread.sleep(200);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+			}
+		}
+	}
+
 	static ServiceInstance textbook(String... properties) {
 		List<String> all = new ArrayList<>(List.of(properties));
 		all.add("profiles.cache.key-prefix=" + TEXTBOOK_KEY_PREFIX);

@@ -18,7 +18,9 @@ class ProfileCachePropertiesTests {
 
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> new ProfileCacheProperties("profiles:", 0.1, Duration.ofSeconds(10),
-					Duration.ofSeconds(1), lease(), breaker(), near(), caches))
+					Duration.ofSeconds(1), lease(), breaker(), near(),
+					new ProfileCacheProperties.DurableInvalidation(true, 1, Duration.ofMillis(500)),
+					new ProfileCacheProperties.ReplicaReads(false, 100_000), caches))
 			.withMessageContaining("profiles.cache.caches.users");
 	}
 

@@ -199,7 +199,7 @@ class KubernetesManifestsTests {
 				"spring.flyway.password");
 		assertThat(env(appContainer(overlay), "SPRING_FLYWAY_ENABLED").getValue()).isEqualTo("false");
 		assertThat(secretFiles(overlay, appContainer(overlay))).containsExactlyInAnyOrder("spring.datasource.password",
-				"spring.data.redis.password");
+				"profiles.cdc.password", "spring.data.redis.password");
 	}
 
 	/**
@@ -277,7 +277,8 @@ class KubernetesManifestsTests {
 		}
 		// prod's credentials are created out of band (k8s/README.md); dev brings its own.
 		assertThat(external.stream().distinct().sorted().toList()).isEqualTo(overlay.equals("prod")
-				? List.of("redis-auth", "user-profile-db", "user-profile-db-migration") : List.of());
+				? List.of("redis-auth", "user-profile-db", "user-profile-db-cdc", "user-profile-db-migration")
+				: List.of());
 	}
 
 	@ParameterizedTest

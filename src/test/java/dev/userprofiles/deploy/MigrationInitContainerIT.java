@@ -102,6 +102,8 @@ class MigrationInitContainerIT {
 		return List.of("spring.datasource.url=" + jdbcUrl(),
 				"spring.datasource.username=" + TestCredentials.DATABASE_USER,
 				"spring.data.redis.username=" + TestCredentials.REDIS_USER, TestCredentials.get().configImport(),
+				// A database of its own: the deployment's slot lives in the main one.
+				"profiles.cdc.enabled=false",
 				"spring.data.redis.cluster.nodes=" + this.infrastructure.redisNodes()
 					.stream()
 					.map(HostAndPort::toString)

@@ -50,7 +50,8 @@ public final class TestCredentials {
 
 	private TestCredentials() {
 		this.secretsDirectory = writeSecrets(Map.of("spring.data.redis.password", this.redisPassword,
-				"spring.datasource.password", this.databasePassword, "spring.flyway.password", this.migrationPassword));
+				"spring.datasource.password", this.databasePassword, "spring.flyway.password", this.migrationPassword,
+				"profiles.cdc.password", this.changeCapturePassword));
 	}
 
 	public static TestCredentials get() {

@@ -26,7 +26,8 @@ class TestSecretsImport implements EnvironmentPostProcessor, Ordered {
 		Map<String, Object> properties = Map.of("spring.config.import",
 				configImport.substring(configImport.indexOf('=') + 1), "spring.data.redis.username",
 				TestCredentials.REDIS_USER, "spring.datasource.username", TestCredentials.DATABASE_USER,
-				"spring.flyway.user", TestCredentials.MIGRATION_USER);
+				"spring.flyway.user", TestCredentials.MIGRATION_USER, "profiles.cdc.username",
+				TestCredentials.CHANGE_CAPTURE_USER);
 		environment.getPropertySources().addLast(new MapPropertySource("testSecretsImport", properties));
 	}
 

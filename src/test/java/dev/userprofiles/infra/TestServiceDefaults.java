@@ -16,7 +16,10 @@ import org.springframework.core.env.MapPropertySource;
  * Redis commands see only the cache's ({@code RequestLimitsTests} sets its own). The
  * stampede tests send 200 requests at once: the per-instance concurrency limit is raised
  * above that. The authorization tests send hundreds of bad tokens from one address: the
- * limit on failed authentications is raised too.
+ * limit on failed authentications is raised too. Change data capture is off: a test JVM
+ * runs many services with different key prefixes against one database, and one slot
+ * followed by any of them would invalidate only its own caches; the tests that prove it
+ * turn it on with a slot of their own.
  * <p>
  * An environment post-processor because the resource server's auto-configuration checks
  * the property before any bean exists; added last, so any explicit setting wins.
@@ -28,7 +31,7 @@ class TestServiceDefaults implements EnvironmentPostProcessor {
 		Map<String, Object> defaults = Map.of(TestTokens.PUBLIC_KEY_PROPERTY, TestTokens.get().publicKeyLocation(),
 				"profiles.rate-limit.capacity", "1000000000", "profiles.rate-limit.max-unsynced-requests", "1000000000",
 				"profiles.rate-limit.max-unsynced-time", "1h", "profiles.web.max-concurrent-requests", "1000",
-				"profiles.rate-limit.failed-authentications", "1000000000");
+				"profiles.rate-limit.failed-authentications", "1000000000", "profiles.cdc.enabled", "false");
 		environment.getPropertySources().addLast(new MapPropertySource("testServiceDefaults", defaults));
 	}
 

@@ -1,0 +1,132 @@
+package dev.userprofiles.cache;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.models.partitions.Partitions;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.codec.ByteArrayCodec;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.script.RedisScript;
+
+/**
+ * Runs the cache's invalidating writes so that they survive the crash of the master that
+ * took them: each script runs on the master of its key's slot, and the write counts only
+ * once {@code replicas} of that master's replicas have it ({@code WAIT}), within
+ * {@code timeout}; otherwise it fails, and the write it belongs to answers 503 while the
+ * invalidation is retried.
+ * <p>
+ * {@code WAIT} waits for the writes of the connection it is sent on. Through a cluster
+ * connection Lettuce would send it to an arbitrary node, and the node connection Lettuce
+ * hands out by node id is not the one it routes writes through; so the script and the
+ * {@code WAIT} both go to the master's node connection, by host and port, of a cluster
+ * connection of this class's own (a {@code WAIT} blocks its connection on the server, and
+ * must not hold up the reads of the shared one).
+ * <p>
+ * A master with fewer attached replicas than {@code replicas} (the topology's view) is
+ * waited for by as many as it has: with none, a crash loses its slots' entries
+ * altogether, which is no older value.
+ */
+final class ReplicatedWrites implements DisposableBean {
+
+	private final LettuceConnectionFactory connectionFactory;
+
+	private final int replicas;
+
+	private final Duration timeout;
+
+	private volatile @Nullable StatefulRedisClusterConnection<byte[], byte[]> connection;
+
+	ReplicatedWrites(LettuceConnectionFactory connectionFactory, int replicas, Duration timeout) {
+		this.connectionFactory = connectionFactory;
+		this.replicas = replicas;
+		this.timeout = timeout;
+	}
+
+	/**
+	 * Runs {@code script} (its result an integer) on the master of {@code keys}' slot and
+	 * waits until it is replicated.
+	 * @throws CacheInvalidationException when too few replicas confirmed it in time
+	 */
+	Long run(RedisScript<Long> script, List<byte[]> keys, byte[]... args) {
+		StatefulRedisClusterConnection<byte[], byte[]> cluster = connection();
+		Partitions partitions = cluster.getPartitions();
+		RedisClusterNode master = partitions.getMasterBySlot(SlotHash.getSlot(keys.get(0)));
+		if (master == null) {
+			throw new CacheInvalidationException("No master serves the slot of the key to invalidate", null);
+		}
+		RedisCommands<byte[], byte[]> node = nodeConnection(cluster, master).sync();
+		byte[][] keyArray = keys.toArray(byte[][]::new);
+		Long result;
+		try {
+			result = node.evalsha(script.getSha1(), ScriptOutputType.INTEGER, keyArray, args);
+		}
+		catch (RedisNoScriptException ex) {
+			result = node.eval(script.getScriptAsString(), ScriptOutputType.INTEGER, keyArray, args);
+		}
+		int expected = Math.min(this.replicas, attachedReplicas(partitions, master));
+		if (expected > 0) {
+			long confirmed = node.waitForReplication(expected, this.timeout.toMillis());
+			if (confirmed < expected) {
+				throw new CacheInvalidationException("Invalidation confirmed by " + confirmed + " of " + expected
+						+ " replica(s) of " + master.getUri() + " within " + this.timeout, null);
+			}
+		}
+		return result;
+	}
+
+	private StatefulRedisConnection<byte[], byte[]> nodeConnection(
+			StatefulRedisClusterConnection<byte[], byte[]> cluster, RedisClusterNode master) {
+		// By host and port: the connection Lettuce routes slot writes through, so the
+		// WAIT below waits for this script's write.
+		return cluster.getConnection(master.getUri().getHost(), master.getUri().getPort());
+	}
+
+	private static int attachedReplicas(Partitions partitions, RedisClusterNode master) {
+		return (int) partitions.stream()
+			.filter((node) -> master.getNodeId().equals(node.getSlaveOf()))
+			.filter((node) -> !node.is(RedisClusterNode.NodeFlag.FAIL)
+					&& !node.is(RedisClusterNode.NodeFlag.EVENTUAL_FAIL))
+			.count();
+	}
+
+	private StatefulRedisClusterConnection<byte[], byte[]> connection() {
+		StatefulRedisClusterConnection<byte[], byte[]> connection = this.connection;
+		if (connection != null) {
+			return connection;
+		}
+		synchronized (this) {
+			if (this.connection == null) {
+				if (!(this.connectionFactory.getRequiredNativeClient() instanceof RedisClusterClient client)) {
+					throw new IllegalStateException("Durable invalidation needs a Redis Cluster; set "
+							+ "profiles.cache.durable-invalidation.enabled=false for a standalone Redis");
+				}
+				StatefulRedisClusterConnection<byte[], byte[]> created = client.connect(ByteArrayCodec.INSTANCE);
+				// The WAIT may take its whole timeout: the command must not time out
+				// first.
+				created.setTimeout(this.timeout.plus(created.getTimeout()));
+				this.connection = created;
+			}
+			return this.connection;
+		}
+	}
+
+	@Override
+	public void destroy() {
+		StatefulRedisClusterConnection<byte[], byte[]> connection = this.connection;
+		if (connection != null) {
+			connection.close();
+		}
+	}
+
+}
