@@ -213,6 +213,25 @@ status=$(curl -s "${auth[@]}" -o /dev/null -w '%{http_code}' --max-time 10 http:
 TIMINGS+=("GET /users/1 (second, cached): $(since "$t") s")
 [ "$status" = 200 ] || fail "second GET /users/1 answered $status"
 
+# Change data capture: an UPDATE made with psql behind the service's back reaches the
+# cached profile (the app follows the slot as profiles_cdc, over a replication connection).
+failing=app
+podman exec "$(cid postgres)" psql -U postgres -d profiles -qc \
+  "update user_profiles set display_name = 'Changed with psql' where id = 1" >/dev/null ||
+  fail "the psql UPDATE failed"
+t=$(date +%s.%N)
+seen=""
+for _ in $(seq 1 100); do
+  if curl -s "${auth[@]}" --max-time 5 http://127.0.0.1:8080/users/1 | grep -q '"displayName":"Changed with psql"'; then
+    seen=1
+    break
+  fi
+  sleep 0.1
+done
+[ -n "$seen" ] || fail "GET /users/1 still serves the cached profile 10 s after a psql UPDATE (change data capture)"
+TIMINGS+=("psql UPDATE served by GET /users/1 after: $(since "$t") s")
+log "psql UPDATE of profile 1 -> served after $(since "$t") s"
+
 failing=redis-1
 redis1=$(cid redis-1)
 rcli() { podman exec "$redis1" redis-cli --user admin --no-auth-warning "$@" | tr -d '\r'; }

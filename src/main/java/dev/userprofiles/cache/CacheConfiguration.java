@@ -158,6 +158,13 @@ class CacheConfiguration implements CachingConfigurer {
 	@ConditionalOnBooleanProperty(name = "profiles.cache.near.enabled", matchIfMissing = true)
 	@ConditionalOnProperty(name = "spring.cache.type", havingValue = "redis")
 	ReplicaReads replicaReads(LettuceConnectionFactory connectionFactory, MeterRegistry meterRegistry) {
+		this.properties.caches().forEach((name, spec) -> {
+			if (spec.localSize().toBytes() == 0) {
+				// Only a cache with a local level raises fences on its writes.
+				throw new IllegalStateException("profiles.cache.replica-reads.enabled needs a local level for every "
+						+ "cache; set profiles.cache.caches." + name + ".local-size");
+			}
+		});
 		return new ReplicaReads(connectionFactory, longestTtl(), this.properties.replicaReads().maxFences(),
 				meterRegistry);
 	}

@@ -295,6 +295,8 @@ final class NearCache implements Cache, VersionedInvalidation {
 		catch (RuntimeException ex) {
 			failure = ex;
 		}
+		// And after it: a fence's retention must count from the write's end.
+		this.bus.fence(getName(), localKey, version);
 		invalidateLocally(localKey);
 		try {
 			this.tracing.inSpan("cache.invalidation", getName(),

@@ -2,11 +2,14 @@ package dev.userprofiles.cache;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
+import io.lettuce.core.LettuceFutures;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
@@ -47,10 +50,13 @@ final class ReplicatedWrites implements DisposableBean {
 
 	private volatile @Nullable StatefulRedisClusterConnection<byte[], byte[]> connection;
 
+	private volatile Duration commandTimeout;
+
 	ReplicatedWrites(LettuceConnectionFactory connectionFactory, int replicas, Duration timeout) {
 		this.connectionFactory = connectionFactory;
 		this.replicas = replicas;
 		this.timeout = timeout;
+		this.commandTimeout = timeout;
 	}
 
 	/**
@@ -65,24 +71,39 @@ final class ReplicatedWrites implements DisposableBean {
 		if (master == null) {
 			throw new CacheInvalidationException("No master serves the slot of the key to invalidate", null);
 		}
-		RedisCommands<byte[], byte[]> node = nodeConnection(cluster, master).sync();
+		StatefulRedisConnection<byte[], byte[]> connection = nodeConnection(cluster, master);
+		// Node connections take the client's command timeout, not the cluster
+		// connection's: the WAIT may take its whole timeout.
+		connection.setTimeout(this.commandTimeout);
+		RedisAsyncCommands<byte[], byte[]> node = connection.async();
 		byte[][] keyArray = keys.toArray(byte[][]::new);
+		int expected = Math.min(this.replicas, attachedReplicas(partitions, master));
+		// Script and WAIT written back to back: a reconnect between them would leave the
+		// WAIT on a connection that wrote nothing, and it would pass at once.
+		RedisFuture<Long> written = node.evalsha(script.getSha1(), ScriptOutputType.INTEGER, keyArray, args);
+		RedisFuture<Long> replicated = (expected > 0) ? node.waitForReplication(expected, this.timeout.toMillis())
+				: null;
 		Long result;
 		try {
-			result = node.evalsha(script.getSha1(), ScriptOutputType.INTEGER, keyArray, args);
+			result = await(written);
 		}
 		catch (RedisNoScriptException ex) {
-			result = node.eval(script.getScriptAsString(), ScriptOutputType.INTEGER, keyArray, args);
+			written = node.eval(script.getScriptAsString(), ScriptOutputType.INTEGER, keyArray, args);
+			replicated = (expected > 0) ? node.waitForReplication(expected, this.timeout.toMillis()) : null;
+			result = await(written);
 		}
-		int expected = Math.min(this.replicas, attachedReplicas(partitions, master));
-		if (expected > 0) {
-			long confirmed = node.waitForReplication(expected, this.timeout.toMillis());
+		if (replicated != null) {
+			long confirmed = await(replicated);
 			if (confirmed < expected) {
 				throw new CacheInvalidationException("Invalidation confirmed by " + confirmed + " of " + expected
 						+ " replica(s) of " + master.getUri() + " within " + this.timeout, null);
 			}
 		}
 		return result;
+	}
+
+	private <T> T await(RedisFuture<T> future) {
+		return LettuceFutures.awaitOrCancel(future, this.commandTimeout.toNanos(), TimeUnit.NANOSECONDS);
 	}
 
 	private StatefulRedisConnection<byte[], byte[]> nodeConnection(
@@ -114,7 +135,8 @@ final class ReplicatedWrites implements DisposableBean {
 				StatefulRedisClusterConnection<byte[], byte[]> created = client.connect(ByteArrayCodec.INSTANCE);
 				// The WAIT may take its whole timeout: the command must not time out
 				// first.
-				created.setTimeout(this.timeout.plus(created.getTimeout()));
+				this.commandTimeout = this.timeout.plus(created.getTimeout());
+				created.setTimeout(this.commandTimeout);
 				this.connection = created;
 			}
 			return this.connection;

@@ -161,7 +161,9 @@ final class ChangeCapture implements SmartLifecycle {
 			try {
 				follow();
 			}
-			catch (SQLException | RuntimeException ex) {
+			// Anything: a thread that died here would leave every instance without change
+			// capture while isRunning() said otherwise.
+			catch (Throwable ex) {
 				if (this.running && !isSlotTaken(ex)) {
 					this.failures.warn(() -> "Change capture stopped (" + ex.getMessage() + "); retrying every "
 							+ this.settings.retryInterval());
@@ -187,6 +189,16 @@ final class ChangeCapture implements SmartLifecycle {
 	private void follow() throws SQLException {
 		try (Connection sql = connect(false); Connection replication = connect(true)) {
 			boolean created = prepareSlot(sql, replication);
+			if (created) {
+				// At once, before streaming: another instance may take the new slot
+				// first.
+				// Changes before the slot existed are unknown: what the cache holds may
+				// predate them. Leases go too, so no fill begun before can store.
+				retry(null, null, () -> {
+					clearCache();
+					return null;
+				});
+			}
 			PGReplicationStream stream = replication.unwrap(PGConnection.class)
 				.getReplicationAPI()
 				.replicationStream()
@@ -201,15 +213,7 @@ final class ChangeCapture implements SmartLifecycle {
 			this.following = true;
 			this.takeovers.increment();
 			logger.info("Following the changes of slot '" + this.settings.slot() + "'"
-					+ (created ? " (new: the cache is cleared)" : ""));
-			if (created) {
-				// Changes before the slot existed are unknown: what the cache holds may
-				// predate them. Leases go too, so no fill begun before can store.
-				retry(null, stream, () -> {
-					clearCache();
-					return null;
-				});
-			}
+					+ (created ? " (new: the cache was cleared)" : ""));
 			stream(sql, stream);
 		}
 	}
@@ -276,7 +280,21 @@ final class ChangeCapture implements SmartLifecycle {
 				continue;
 			}
 			LogSequenceNumber position = stream.getLastReceiveLSN();
-			PgOutput.Event event = decoder.decode(message);
+			PgOutput.Event event;
+			try {
+				event = decoder.decode(message);
+			}
+			catch (RuntimeException ex) {
+				// Replayed, it would fail again forever: what it changed is unknown, so
+				// everything is dropped, and the stream goes on past it.
+				logger.error("Undecodable change at " + position + ": clearing the cache", ex);
+				retry(null, stream, () -> {
+					clearCache();
+					return null;
+				});
+				confirm(stream, position);
+				continue;
+			}
 			if (event instanceof PgOutput.Begin) {
 				changes.clear();
 				clear = false;
@@ -315,14 +333,19 @@ final class ChangeCapture implements SmartLifecycle {
 				return null;
 			}
 			Cache cache = cache();
+			long nextStatus = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
 			for (PgOutput.RowChange change : changes) {
+				if (System.nanoTime() - nextStatus >= 0) {
+					// A long transaction must not run past wal_sender_timeout silently.
+					forceStatus(stream);
+					nextStatus = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+				}
+				Long previousKey = change.previousKey();
+				if (previousKey != null && previousKey != change.key()) {
+					invalidate(cache, previousKey, VersionedInvalidation.DELETED);
+				}
 				Long version = change.version();
-				if (cache instanceof VersionedInvalidation versioned) {
-					versioned.invalidate(change.key(), (version != null) ? version : VersionedInvalidation.DELETED);
-				}
-				else {
-					cache.evict(change.key());
-				}
+				invalidate(cache, change.key(), (version != null) ? version : VersionedInvalidation.DELETED);
 				((version != null) ? this.inserts : this.deletes).increment();
 			}
 			return null;
@@ -330,12 +353,30 @@ final class ChangeCapture implements SmartLifecycle {
 		this.applyDelay.record(Duration.between(committed, Instant.now()).abs());
 	}
 
+	private static void invalidate(Cache cache, long key, long version) {
+		if (cache instanceof VersionedInvalidation versioned) {
+			versioned.invalidate(key, version);
+		}
+		else {
+			cache.evict(key);
+		}
+	}
+
+	private static void forceStatus(PGReplicationStream stream) {
+		try {
+			stream.forceUpdateStatus();
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Replication connection lost", ex);
+		}
+	}
+
 	/**
 	 * Runs {@code invalidation} until it succeeds (Redis down, an instance not
 	 * acknowledging: a write's 503 cause) while keeping the stream alive; gives up only
 	 * when this instance stops, without confirming, so the next follower replays it.
 	 */
-	private void retry(@Nullable Instant committed, PGReplicationStream stream, Invalidation invalidation)
+	private void retry(@Nullable Instant committed, @Nullable PGReplicationStream stream, Invalidation invalidation)
 			throws SQLException {
 		long pause = TimeUnit.MILLISECONDS.toNanos(50);
 		while (true) {
@@ -349,7 +390,9 @@ final class ChangeCapture implements SmartLifecycle {
 				}
 				this.failures.warn(() -> "Invalidating a change" + ((committed != null) ? " of " + committed : "")
 						+ " failed (" + ex.getMessage() + "); retrying");
-				stream.forceUpdateStatus();
+				if (stream != null) {
+					stream.forceUpdateStatus();
+				}
 				LockSupport.parkNanos(pause);
 				pause = Math.min(pause * 2, TimeUnit.SECONDS.toNanos(1));
 			}

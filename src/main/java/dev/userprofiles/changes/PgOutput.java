@@ -110,12 +110,15 @@ final class PgOutput {
 	private @Nullable Event row(ByteBuffer message, boolean deleted) {
 		Columns columns = columns(message.getInt());
 		byte kind = message.get();
+		Long previousKey = null;
 		if (kind == 'K' || kind == 'O') {
-			// An update that changed the key, or a delete: the old key first.
+			// A delete, or an update that changed the key: the old key first.
 			List<@Nullable String> old = tuple(message);
 			if (deleted) {
-				return columns.followed() ? new RowChange(parse(old.get(columns.key())), null) : null;
+				return columns.followed() ? new RowChange(parse(old.get(columns.key())), null, null) : null;
 			}
+			String oldKey = old.get(columns.key());
+			previousKey = (oldKey != null) ? Long.parseLong(oldKey) : null;
 			message.get();
 		}
 		List<@Nullable String> row = tuple(message);
@@ -123,7 +126,8 @@ final class PgOutput {
 			return null;
 		}
 		String version = (columns.version() >= 0) ? row.get(columns.version()) : null;
-		return new RowChange(parse(row.get(columns.key())), (version != null) ? Long.parseLong(version) : null);
+		return new RowChange(parse(row.get(columns.key())), (version != null) ? Long.parseLong(version) : null,
+				previousKey);
 	}
 
 	private @Nullable Event truncate(ByteBuffer message) {
@@ -205,8 +209,9 @@ final class PgOutput {
 	 *
 	 * @param key its primary key
 	 * @param version its version now; {@code null} when it was deleted
+	 * @param previousKey the key it had before an update that changed it
 	 */
-	record RowChange(long key, @Nullable Long version) implements Event {
+	record RowChange(long key, @Nullable Long version, @Nullable Long previousKey) implements Event {
 	}
 
 	/** The table was truncated. */

@@ -69,7 +69,11 @@ final class ContainerInfrastructure implements TestInfrastructure {
 			.withLabel(LABEL, "postgres")
 			// SQL statements per request, counted by the benchmark.
 			.withCommand("postgres", "-c", "fsync=off", "-c", "shared_preload_libraries=pg_stat_statements", "-c",
-					"wal_level=logical", "-c", "max_slot_wal_keep_size=256MB", "-c", "wal_sender_timeout=10s")
+					"wal_level=logical", "-c", "max_slot_wal_keep_size=256MB", "-c", "wal_sender_timeout=10s",
+					// As the local backend (zonky): a test class runs up to 14 instances,
+					// each
+					// with a pool of 10.
+					"-c", "max_connections=300")
 			// The service's roles, created by the image's entrypoint as in compose and
 			// k8s.
 			.withEnv(TestCredentials.get().databaseRolesEnvironment())
