@@ -2,15 +2,13 @@ package dev.userprofiles.cache;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.ToLongFunction;
 import java.util.function.UnaryOperator;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.lettuce.core.ReadFrom;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
-import io.lettuce.core.codec.ByteArrayCodec;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
@@ -41,8 +39,6 @@ import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactor
  */
 final class ReplicaReads implements DisposableBean {
 
-	private final LettuceConnectionFactory connectionFactory;
-
 	private final long retentionNanos;
 
 	private final Cache<String, Long> fences;
@@ -63,10 +59,11 @@ final class ReplicaReads implements DisposableBean {
 	/** Monotonic time until which this member's lease is fresh (set by the bus). */
 	private volatile long liveUntil = System.nanoTime();
 
-	private volatile @Nullable StatefulRedisClusterConnection<byte[], byte[]> connection;
+	private final DedicatedClusterConnection connection;
 
 	ReplicaReads(LettuceConnectionFactory connectionFactory, Duration retention, int maxFences, MeterRegistry meters) {
-		this.connectionFactory = connectionFactory;
+		this.connection = new DedicatedClusterConnection(connectionFactory, "Replica reads",
+				(created) -> created.setReadFrom(ReadFrom.REPLICA_PREFERRED));
 		this.retentionNanos = retention.toNanos();
 		this.fences = Caffeine.newBuilder()
 			.expireAfterWrite(retention)
@@ -115,15 +112,14 @@ final class ReplicaReads implements DisposableBean {
 	 * then takes the lease on the master).
 	 * @param versionOf the version of a value read ({@link EncodedVersion#NONE} if none)
 	 */
-	byte @Nullable [] read(byte[] key, UnaryOperator<byte @Nullable []> master,
-			java.util.function.ToLongFunction<byte[]> versionOf) {
+	byte @Nullable [] read(byte[] key, UnaryOperator<byte @Nullable []> master, ToLongFunction<byte[]> versionOf) {
 		if (!usable()) {
 			this.masterOnly.increment();
 			return master.apply(key);
 		}
 		byte[] value;
 		try {
-			value = connection().sync().get(key);
+			value = this.connection.get().sync().get(key);
 		}
 		catch (RuntimeException ex) {
 			this.failed.increment();
@@ -149,30 +145,9 @@ final class ReplicaReads implements DisposableBean {
 		return now - this.suspendedUntil >= 0 && now - this.liveUntil < 0;
 	}
 
-	private StatefulRedisClusterConnection<byte[], byte[]> connection() {
-		StatefulRedisClusterConnection<byte[], byte[]> connection = this.connection;
-		if (connection != null) {
-			return connection;
-		}
-		synchronized (this) {
-			if (this.connection == null) {
-				if (!(this.connectionFactory.getRequiredNativeClient() instanceof RedisClusterClient client)) {
-					throw new IllegalStateException("Replica reads need a Redis Cluster");
-				}
-				StatefulRedisClusterConnection<byte[], byte[]> created = client.connect(ByteArrayCodec.INSTANCE);
-				created.setReadFrom(ReadFrom.REPLICA_PREFERRED);
-				this.connection = created;
-			}
-			return this.connection;
-		}
-	}
-
 	@Override
 	public void destroy() {
-		StatefulRedisClusterConnection<byte[], byte[]> connection = this.connection;
-		if (connection != null) {
-			connection.close();
-		}
+		this.connection.close();
 	}
 
 }

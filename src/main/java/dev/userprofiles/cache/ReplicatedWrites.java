@@ -10,13 +10,10 @@ import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
-import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.lettuce.core.codec.ByteArrayCodec;
-import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -42,21 +39,26 @@ import org.springframework.data.redis.core.script.RedisScript;
  */
 final class ReplicatedWrites implements DisposableBean {
 
-	private final LettuceConnectionFactory connectionFactory;
-
 	private final int replicas;
 
 	private final Duration timeout;
 
-	private volatile @Nullable StatefulRedisClusterConnection<byte[], byte[]> connection;
+	private final DedicatedClusterConnection connection;
 
 	private volatile Duration commandTimeout;
 
 	ReplicatedWrites(LettuceConnectionFactory connectionFactory, int replicas, Duration timeout) {
-		this.connectionFactory = connectionFactory;
 		this.replicas = replicas;
 		this.timeout = timeout;
 		this.commandTimeout = timeout;
+		this.connection = new DedicatedClusterConnection(connectionFactory,
+				"Durable invalidation " + "(profiles.cache.durable-invalidation.enabled=false for a standalone Redis)",
+				(created) -> {
+					// The WAIT may take its whole timeout: the command must not time out
+					// first.
+					this.commandTimeout = timeout.plus(created.getTimeout());
+					created.setTimeout(this.commandTimeout);
+				});
 	}
 
 	/**
@@ -65,7 +67,7 @@ final class ReplicatedWrites implements DisposableBean {
 	 * @throws CacheInvalidationException when too few replicas confirmed it in time
 	 */
 	Long run(RedisScript<Long> script, List<byte[]> keys, byte[]... args) {
-		StatefulRedisClusterConnection<byte[], byte[]> cluster = connection();
+		StatefulRedisClusterConnection<byte[], byte[]> cluster = this.connection.get();
 		Partitions partitions = cluster.getPartitions();
 		RedisClusterNode master = partitions.getMasterBySlot(SlotHash.getSlot(keys.get(0)));
 		if (master == null) {
@@ -121,34 +123,9 @@ final class ReplicatedWrites implements DisposableBean {
 			.count();
 	}
 
-	private StatefulRedisClusterConnection<byte[], byte[]> connection() {
-		StatefulRedisClusterConnection<byte[], byte[]> connection = this.connection;
-		if (connection != null) {
-			return connection;
-		}
-		synchronized (this) {
-			if (this.connection == null) {
-				if (!(this.connectionFactory.getRequiredNativeClient() instanceof RedisClusterClient client)) {
-					throw new IllegalStateException("Durable invalidation needs a Redis Cluster; set "
-							+ "profiles.cache.durable-invalidation.enabled=false for a standalone Redis");
-				}
-				StatefulRedisClusterConnection<byte[], byte[]> created = client.connect(ByteArrayCodec.INSTANCE);
-				// The WAIT may take its whole timeout: the command must not time out
-				// first.
-				this.commandTimeout = this.timeout.plus(created.getTimeout());
-				created.setTimeout(this.commandTimeout);
-				this.connection = created;
-			}
-			return this.connection;
-		}
-	}
-
 	@Override
 	public void destroy() {
-		StatefulRedisClusterConnection<byte[], byte[]> connection = this.connection;
-		if (connection != null) {
-			connection.close();
-		}
+		this.connection.close();
 	}
 
 }
