@@ -187,34 +187,53 @@ final class ChangeCapture implements SmartLifecycle {
 
 	/** Takes the slot and follows it until this instance stops or the stream fails. */
 	private void follow() throws SQLException {
-		try (Connection sql = connect(false); Connection replication = connect(true)) {
-			boolean created = prepareSlot(sql, replication);
-			if (created) {
-				// At once, before streaming: another instance may take the new slot
-				// first.
-				// Changes before the slot existed are unknown: what the cache holds may
-				// predate them. Leases go too, so no fill begun before can store.
-				retry(null, null, () -> {
-					clearCache();
-					return null;
-				});
+		try (Connection sql = connect(false)) {
+			if (slotActive(sql)) {
+				// Followed elsewhere: no replication connection just to be refused.
+				return;
 			}
-			PGReplicationStream stream = replication.unwrap(PGConnection.class)
-				.getReplicationAPI()
-				.replicationStream()
-				.logical()
-				.withSlotName(this.settings.slot())
-				.withSlotOption("proto_version", 1)
-				.withSlotOption("publication_names", this.settings.publication())
-				.withSlotOption("messages", true)
-				.withStatusInterval(1, TimeUnit.SECONDS)
-				.start();
-			this.replication = replication;
-			this.following = true;
-			this.takeovers.increment();
-			logger.info("Following the changes of slot '" + this.settings.slot() + "'"
-					+ (created ? " (new: the cache was cleared)" : ""));
-			stream(sql, stream);
+			try (Connection replication = connect(true)) {
+				follow(sql, replication);
+			}
+		}
+	}
+
+	private void follow(Connection sql, Connection replication) throws SQLException {
+		boolean created = prepareSlot(sql, replication);
+		if (created) {
+			// At once, before streaming: another instance may take the new slot first.
+			// Changes before the slot existed are unknown: what the cache holds may
+			// predate them. Leases go too, so no fill begun before can store.
+			retry(null, null, () -> {
+				clearCache();
+				return null;
+			});
+		}
+		PGReplicationStream stream = replication.unwrap(PGConnection.class)
+			.getReplicationAPI()
+			.replicationStream()
+			.logical()
+			.withSlotName(this.settings.slot())
+			.withSlotOption("proto_version", 1)
+			.withSlotOption("publication_names", this.settings.publication())
+			.withSlotOption("messages", true)
+			.withStatusInterval(1, TimeUnit.SECONDS)
+			.start();
+		this.replication = replication;
+		this.following = true;
+		this.takeovers.increment();
+		logger.info("Following the changes of slot '" + this.settings.slot() + "'"
+				+ (created ? " (new: the cache was cleared)" : ""));
+		stream(sql, stream);
+	}
+
+	private boolean slotActive(Connection sql) throws SQLException {
+		try (PreparedStatement query = sql
+			.prepareStatement("select active from pg_replication_slots where slot_name = ?")) {
+			query.setString(1, this.settings.slot());
+			try (ResultSet row = query.executeQuery()) {
+				return row.next() && row.getBoolean(1);
+			}
 		}
 	}
 
