@@ -72,7 +72,7 @@ final class ChangeCapture implements SmartLifecycle {
 
 	static final String HEARTBEAT_PREFIX = "user-profile-service.heartbeat";
 
-	private static final Duration LAG_POLL = Duration.ofSeconds(5);
+	private static final int LAG_POLL_SECONDS = 5;
 
 	private final String url;
 
@@ -100,6 +100,9 @@ final class ChangeCapture implements SmartLifecycle {
 
 	/** Epoch milliseconds at which the newest heartbeat applied was written; 0: none. */
 	private volatile long lastHeartbeat;
+
+	/** Monotonic time of the next lag poll; only the capture thread uses it. */
+	private long nextLagPoll = System.nanoTime();
 
 	private volatile boolean following;
 
@@ -156,7 +159,6 @@ final class ChangeCapture implements SmartLifecycle {
 	}
 
 	private void run() {
-		long nextLagPoll = System.nanoTime();
 		while (this.running) {
 			try {
 				follow();
@@ -176,10 +178,6 @@ final class ChangeCapture implements SmartLifecycle {
 			}
 			long wakeUp = System.nanoTime() + this.settings.retryInterval().toNanos();
 			while (this.running && System.nanoTime() - wakeUp < 0) {
-				if (System.nanoTime() - nextLagPoll >= 0) {
-					pollLag();
-					nextLagPoll = System.nanoTime() + LAG_POLL.toNanos();
-				}
 				LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
 			}
 		}
@@ -188,6 +186,7 @@ final class ChangeCapture implements SmartLifecycle {
 	/** Takes the slot and follows it until this instance stops or the stream fails. */
 	private void follow() throws SQLException {
 		try (Connection sql = connect(false)) {
+			pollLagWhenDue(sql);
 			if (slotActive(sql)) {
 				// Followed elsewhere: no replication connection just to be refused.
 				return;
@@ -282,7 +281,6 @@ final class ChangeCapture implements SmartLifecycle {
 		List<PgOutput.RowChange> changes = new ArrayList<>();
 		boolean clear = false;
 		long nextHeartbeat = System.nanoTime();
-		long nextLagPoll = System.nanoTime();
 		while (this.running && !stream.isClosed()) {
 			ByteBuffer message = stream.readPending();
 			if (message == null) {
@@ -291,10 +289,7 @@ final class ChangeCapture implements SmartLifecycle {
 					heartbeat(sql);
 					nextHeartbeat = now + this.settings.heartbeatInterval().toNanos();
 				}
-				if (now - nextLagPoll >= 0) {
-					pollLag(sql);
-					nextLagPoll = now + LAG_POLL.toNanos();
-				}
+				pollLagWhenDue(sql);
 				LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2));
 				continue;
 			}
@@ -434,13 +429,17 @@ final class ChangeCapture implements SmartLifecycle {
 		}
 	}
 
-	private void pollLag() {
-		try (Connection sql = connect(false)) {
-			pollLag(sql);
+	/**
+	 * Reads the slot's lag every {@value #LAG_POLL_SECONDS} s, on the caller's
+	 * connection.
+	 */
+	private void pollLagWhenDue(Connection sql) {
+		long now = System.nanoTime();
+		if (now - this.nextLagPoll < 0) {
+			return;
 		}
-		catch (SQLException ex) {
-			this.lagBytes.set(-1);
-		}
+		this.nextLagPoll = now + TimeUnit.SECONDS.toNanos(LAG_POLL_SECONDS);
+		pollLag(sql);
 	}
 
 	private void pollLag(Connection sql) {
