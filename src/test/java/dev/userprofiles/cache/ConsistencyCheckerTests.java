@@ -3,18 +3,11 @@ package dev.userprofiles.cache;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ConsistencyCheck;
+import dev.userprofiles.infra.ConsistencyCheck.Report;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.ReplicationSlots;
 import dev.userprofiles.infra.ServiceInstance;
@@ -51,19 +44,9 @@ class ConsistencyCheckerTests {
 
 	private static final Log logger = LogFactory.getLog(ConsistencyCheckerTests.class);
 
-	private static final Duration RUN = Duration.ofSeconds(8);
-
-	private static final int HOT_PROFILES = 6;
-
-	private static final int DOOMED_PROFILES = 30;
-
-	private static final int WRITERS = 3;
-
-	private static final int READERS = 6;
+	private static final Duration RUN = ConsistencyCheck.DEFAULT_RUN;
 
 	private static final String CHANGE_CAPTURE_SLOT = "consistency_checker";
-
-	private static final Http http = new Http();
 
 	private static final TestInfrastructure infrastructure = TestInfrastructure.get();
 
@@ -124,7 +107,7 @@ class ConsistencyCheckerTests {
 	@Test
 	void noReadIsOlderThanAnAcknowledgedWriteAndNoDeletedProfileComesBack() throws Exception {
 		double localHitsBefore = CacheConfigurations.localHits(near);
-		Report report = new Checker(near).run(stallingListeners(near));
+		Report report = check(near).run(stallingListeners(near));
 		double localHits = CacheConfigurations.localHits(near) - localHitsBefore;
 		logger.info("MEASURED consistency checker, 3 instances with local levels, listeners stalling: " + report
 				+ "; local hits " + (long) localHits);
@@ -142,7 +125,7 @@ class ConsistencyCheckerTests {
 		int master = CacheConfigurations.masterIndexOf(near.get(0), "{profiles:bus}:members", infrastructure);
 		Report report;
 		try {
-			report = new Checker(near).run(() -> {
+			report = check(near).run(() -> {
 				sleepMillis(RUN.toMillis() / 4);
 				infrastructure.stopRedisNode(master);
 				sleepMillis(RUN.toMillis() / 2);
@@ -165,7 +148,7 @@ class ConsistencyCheckerTests {
 		Report report;
 		AtomicLong killed = new AtomicLong(-1);
 		try {
-			report = new Checker(near).run(() -> {
+			report = check(near).run(() -> {
 				sleepMillis(1_000);
 				infrastructure.stopAllRedisNodes();
 				sleepMillis(1_500);
@@ -195,7 +178,7 @@ class ConsistencyCheckerTests {
 	void noViolationWithReplicaReads() throws Exception {
 		CacheConfigurations.awaitReplicaReads(replicaReading);
 		double[] before = CacheConfigurations.replicaReads(replicaReading);
-		Report report = new Checker(replicaReading).run(stallingListeners(replicaReading));
+		Report report = check(replicaReading).run(stallingListeners(replicaReading));
 		double[] after = CacheConfigurations.replicaReads(replicaReading);
 		double served = after[0] - before[0];
 		double refused = after[1] - before[1];
@@ -236,6 +219,11 @@ class ConsistencyCheckerTests {
 		assertThat(report.reads()).as("reads").isGreaterThan(300);
 	}
 
+	/** A consistency check against the instances' HTTP ports. */
+	private static ConsistencyCheck check(List<ServiceInstance> instances) {
+		return new ConsistencyCheck(instances.stream().map((instance) -> instance.url("")).toList());
+	}
+
 	/**
 	 * Runs the checker while each of the three masters of the start is killed (SIGKILL),
 	 * its replica promoted, and the killed node started again (it rejoins as a replica).
@@ -244,7 +232,7 @@ class ConsistencyCheckerTests {
 		List<Integer> masters = currentMasters();
 		assertThat(masters).hasSize(3);
 		try {
-			return new Checker(instances).run(() -> {
+			return check(instances).run(() -> {
 				for (int master : masters) {
 					sleepMillis(1_000);
 					infrastructure.killRedisNode(master);
@@ -309,7 +297,7 @@ class ConsistencyCheckerTests {
 
 	@Test
 	void theCheckerFindsViolationsWhenInvalidationsAreFireAndForget() throws Exception {
-		Report report = new Checker(fireAndForget).run(stallingListeners(fireAndForget));
+		Report report = check(fireAndForget).run(stallingListeners(fireAndForget));
 		logger.info("MEASURED consistency checker, fire-and-forget invalidations: " + report);
 
 		assertThat(report.reads()).as("reads").isGreaterThan(300);
@@ -318,7 +306,7 @@ class ConsistencyCheckerTests {
 
 	@Test
 	void theCheckerFindsViolationsInTheTextbookConfiguration() throws Exception {
-		Report report = new Checker(textbook).run(() -> {
+		Report report = check(textbook).run(() -> {
 		});
 		logger.info("MEASURED consistency checker, textbook: " + report);
 
@@ -348,168 +336,6 @@ class ConsistencyCheckerTests {
 		catch (InterruptedException ex) {
 			Thread.currentThread().interrupt();
 		}
-	}
-
-	/** One bounded run against a set of instances. */
-	private static final class Checker {
-
-		private final List<ServiceInstance> instances;
-
-		private final Map<Long, AtomicLong> acknowledgedVersions = new ConcurrentHashMap<>();
-
-		private final Map<Long, AtomicBoolean> acknowledgedDeletions = new ConcurrentHashMap<>();
-
-		private final Map<Long, String> usernames = new ConcurrentHashMap<>();
-
-		private final List<Long> hot = new ArrayList<>();
-
-		private final List<Long> doomed = new ArrayList<>();
-
-		private final LongAdder reads = new LongAdder();
-
-		private final LongAdder writes = new LongAdder();
-
-		private final LongAdder deletes = new LongAdder();
-
-		private final LongAdder failed = new LongAdder();
-
-		private final LongAdder staleReads = new LongAdder();
-
-		private final LongAdder resurrections = new LongAdder();
-
-		Checker(List<ServiceInstance> instances) {
-			this.instances = instances;
-		}
-
-		/**
-		 * Creates the profiles, then runs readers, writers and the deleter for
-		 * {@link #RUN} while {@code disturbance} runs beside them.
-		 */
-		Report run(Runnable disturbance) throws Exception {
-			return run(disturbance, RUN);
-		}
-
-		Report run(Runnable disturbance, Duration length) throws Exception {
-			for (int i = 0; i < HOT_PROFILES + DOOMED_PROFILES; i++) {
-				long id = create();
-				((i < HOT_PROFILES) ? this.hot : this.doomed).add(id);
-			}
-			long deadline = System.nanoTime() + length.toNanos();
-			ExecutorService executor = Executors.newFixedThreadPool(WRITERS + READERS + 2);
-			try {
-				List<Future<?>> workers = new ArrayList<>();
-				for (int i = 0; i < WRITERS; i++) {
-					workers.add(executor.submit(() -> write(deadline)));
-				}
-				for (int i = 0; i < READERS; i++) {
-					workers.add(executor.submit(() -> read(deadline)));
-				}
-				workers.add(executor.submit(() -> delete(deadline)));
-				workers.add(executor.submit(disturbance));
-				for (Future<?> worker : workers) {
-					worker.get(length.toSeconds() + 60, TimeUnit.SECONDS);
-				}
-			}
-			finally {
-				executor.shutdownNow();
-			}
-			return new Report(this.reads.sum(), this.writes.sum(), this.deletes.sum(), this.failed.sum(),
-					this.staleReads.sum(), this.resurrections.sum());
-		}
-
-		private long create() {
-			String username = "cc" + System.nanoTime();
-			Http.Result created = http.post(instance().url("/users"), Http.profileJson(username, "Created"));
-			assertThat(created.status()).isEqualTo(201);
-			long id = created.id();
-			this.usernames.put(id, username);
-			this.acknowledgedVersions.put(id, new AtomicLong(created.version()));
-			this.acknowledgedDeletions.put(id, new AtomicBoolean());
-			return id;
-		}
-
-		private void write(long deadline) {
-			while (System.nanoTime() - deadline < 0) {
-				long id = pick(this.hot);
-				Http.Result result = http.put(instance().url("/users/" + id),
-						Http.profileJson(this.usernames.get(id), "Name " + System.nanoTime()));
-				if (result.status() == 200) {
-					this.acknowledgedVersions.get(id).accumulateAndGet(result.version(), Math::max);
-					this.writes.increment();
-				}
-				else {
-					this.failed.increment();
-				}
-			}
-		}
-
-		private void delete(long deadline) {
-			long pause = RUN.toMillis() / (DOOMED_PROFILES + 1);
-			for (long id : this.doomed) {
-				if (System.nanoTime() - deadline >= 0 || !sleep(pause)) {
-					return;
-				}
-				Http.Result result = http.delete(instance().url("/users/" + id));
-				if (result.status() == 204) {
-					this.acknowledgedDeletions.get(id).set(true);
-					this.deletes.increment();
-				}
-				else {
-					this.failed.increment();
-				}
-			}
-		}
-
-		private void read(long deadline) {
-			while (System.nanoTime() - deadline < 0) {
-				long id = ThreadLocalRandom.current().nextBoolean() ? pick(this.hot) : pick(this.doomed);
-				// What was acknowledged before this read started.
-				long atLeast = this.acknowledgedVersions.get(id).get();
-				boolean deleted = this.acknowledgedDeletions.get(id).get();
-				Http.Result result = http.get(instance().url("/users/" + id));
-				this.reads.increment();
-				if (result.failed()) {
-					this.failed.increment();
-				}
-				else if (result.status() == 200 && deleted) {
-					this.resurrections.increment();
-				}
-				else if (result.status() == 200 && result.version() < atLeast) {
-					this.staleReads.increment();
-				}
-			}
-		}
-
-		private ServiceInstance instance() {
-			return this.instances.get(ThreadLocalRandom.current().nextInt(this.instances.size()));
-		}
-
-		private static long pick(List<Long> ids) {
-			return ids.get(ThreadLocalRandom.current().nextInt(ids.size()));
-		}
-
-		private static boolean sleep(long millis) {
-			try {
-				Thread.sleep(millis);
-				return true;
-			}
-			catch (InterruptedException ex) {
-				Thread.currentThread().interrupt();
-				return false;
-			}
-		}
-
-	}
-
-	private record Report(long reads, long writes, long deletes, long failed, long staleReads, long resurrections) {
-
-		@Override
-		public String toString() {
-			return this.reads + " reads, " + this.writes + " updates, " + this.deletes + " deletes acknowledged, "
-					+ this.failed + " failed; violations: " + this.staleReads + " stale reads, " + this.resurrections
-					+ " deleted profiles served";
-		}
-
 	}
 
 }
