@@ -22,13 +22,20 @@ final class RedisClusterHealth {
 
 	private final List<HostAndPort> nodes;
 
+	private final int replicasPerMaster;
+
 	RedisClusterHealth(List<HostAndPort> nodes) {
+		this(nodes, 1);
+	}
+
+	RedisClusterHealth(List<HostAndPort> nodes, int replicasPerMaster) {
 		this.nodes = nodes;
+		this.replicasPerMaster = replicasPerMaster;
 	}
 
 	/**
 	 * Polls until every node is up, the cluster state is ok everywhere, and there are 3
-	 * masters each with a replica whose link is up.
+	 * masters, each with its replicas' links up.
 	 * @throws IllegalStateException with the last observed problem after a minute
 	 */
 	void awaitHealthy() {
@@ -74,8 +81,10 @@ final class RedisClusterHealth {
 				problems.add(node + " unreachable (" + ex.getMessage() + ")");
 			}
 		}
-		if (masters != 3 || attachedReplicas != 3) {
-			problems.add(masters + " masters and " + attachedReplicas + " attached replicas (want 3 and 3)");
+		int wantedReplicas = 3 * this.replicasPerMaster;
+		if (masters != 3 || attachedReplicas != wantedReplicas) {
+			problems.add(masters + " masters and " + attachedReplicas + " attached replicas (want 3 and "
+					+ wantedReplicas + ")");
 		}
 		return problems.isEmpty() ? null : String.join("; ", problems);
 	}

@@ -21,9 +21,9 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.util.FileSystemUtils;
 
 /**
- * A Redis Cluster of six {@code redis-server} processes on 127.0.0.1, formed with
- * {@code redis-cli --cluster create}. Each node keeps its {@code nodes-<port>.conf}, so a
- * stopped node restarts with the same identity.
+ * A Redis Cluster of {@code redis-server} processes (six: 3 masters with a replica each)
+ * on 127.0.0.1, formed with {@code redis-cli --cluster create}. Each node keeps its
+ * {@code nodes-<port>.conf}, so a stopped node restarts with the same identity.
  */
 final class RedisClusterProcesses {
 
@@ -53,10 +53,15 @@ final class RedisClusterProcesses {
 
 	/** The cluster of the test infrastructure: 3 masters, each with a replica. */
 	static RedisClusterProcesses start() {
-		RedisClusterProcesses cluster = create(TestInfrastructure.REDIS_NODES, null);
+		return start(1);
+	}
+
+	/** 3 masters, each with {@code replicasPerMaster} replicas. */
+	static RedisClusterProcesses start(int replicasPerMaster) {
+		RedisClusterProcesses cluster = create(3 * (1 + replicasPerMaster), null);
 		try {
-			cluster.createCluster(1);
-			new RedisClusterHealth(cluster.nodes()).awaitHealthy();
+			cluster.createCluster(replicasPerMaster);
+			new RedisClusterHealth(cluster.nodes(), replicasPerMaster).awaitHealthy();
 			return cluster;
 		}
 		catch (RuntimeException ex) {
