@@ -5,6 +5,11 @@
 # results.png.
 #   ./bench/run.sh           the published benchmark  -> bench/results/latest/
 #   ./bench/run.sh --smoke   every step on tiny data   -> target/bench-smoke/
+#   ./bench/run.sh levers    the five levers (eviction, TTL, serialization, keys, topology)
+#                            -> docs/levers.md, docs/images/levers-*.png (about 25 minutes)
+#   ./bench/run.sh eviction|ttl|serialization|keys|topology   one lever: rewrites its section
+#   ./bench/run.sh levers --smoke                              every lever on tiny data
+#                                                              -> target/levers-smoke/
 # Environment: INFRA=local|containers (default auto, as -Dinfra for the tests); BENCH_OUTPUT=dir
 # (another results directory); BENCH_JAVA=path/to/java for the services, which otherwise run on
 # /usr/lib/jvm/temurin-25* when it exists (the image's Java 25), else on this java;

@@ -48,18 +48,53 @@ final class BenchProfiles {
 		execute("create extension if not exists pg_stat_statements");
 	}
 
-	/** Makes ids {@code 1..profiles} exist, inserting those missing in one statement. */
+	/**
+	 * Makes ids {@code 1..profiles} hold the benchmark's profiles at version 1, in one
+	 * statement: inserts those missing and resets those a writing scenario changed (an
+	 * earlier run on this database).
+	 */
 	void ensure(int profiles) {
 		if (profiles <= this.loaded) {
 			return;
 		}
 		UserProfile sample = SerializerBenchmarks.sampleProfile(0);
-		try (Connection connection = connect(); PreparedStatement insert = connection.prepareStatement("""
+		try (Connection connection = connect()) {
+			connection.setAutoCommit(false);
+			try (Statement statement = connection.createStatement()) {
+				// Triggers off for this transaction (a superuser's right): V4's would
+				// move
+				// the reset version past 1 again.
+				statement.execute("set local session_replication_role = replica");
+			}
+			upsert(connection, sample, profiles);
+			try (Statement statement = connection.createStatement()) {
+				statement.execute("select setval(pg_get_serial_sequence('user_profiles', 'id'), "
+						+ "(select max(id) from user_profiles))");
+			}
+			connection.commit();
+			try (Statement statement = connection.createStatement()) {
+				connection.setAutoCommit(true);
+				statement.execute("analyze user_profiles");
+			}
+		}
+		catch (SQLException ex) {
+			throw new IllegalStateException("Cannot load " + profiles + " profiles: " + ex.getMessage(), ex);
+		}
+		this.loaded = profiles;
+	}
+
+	private void upsert(Connection connection, UserProfile sample, int profiles) throws SQLException {
+		try (PreparedStatement insert = connection.prepareStatement("""
 				insert into user_profiles
 				    (id, username, email, display_name, bio, avatar_url, locale, created_at, updated_at, version)
 				select g, 'user' || g, 'user' || g || '@example.com', 'User ' || g, ?,
 				       'https://avatars.example.com/' || g || '.png', ?, ?, ?, 1
 				from generate_series(?, ?) g
+				on conflict (id) do update
+				set username = excluded.username, email = excluded.email, display_name = excluded.display_name,
+				    bio = excluded.bio, avatar_url = excluded.avatar_url, locale = excluded.locale,
+				    created_at = excluded.created_at, updated_at = excluded.updated_at, version = 1
+				where user_profiles.version <> 1
 				""")) {
 			insert.setString(1, sample.bio());
 			insert.setString(2, sample.locale());
@@ -68,15 +103,29 @@ final class BenchProfiles {
 			insert.setLong(5, this.loaded + 1);
 			insert.setLong(6, profiles);
 			insert.executeUpdate();
-			try (Statement statement = connection.createStatement()) {
-				statement.execute("select setval(pg_get_serial_sequence('user_profiles', 'id'), " + profiles + ")");
-				statement.execute("analyze user_profiles");
+		}
+	}
+
+	/**
+	 * Changes a profile in Postgres directly, as psql would, behind the service's back;
+	 * returns its new version (the V4 trigger moves it).
+	 */
+	long updateBehindTheServiceBack(long id) {
+		try (Connection connection = connect();
+				PreparedStatement update = connection
+					.prepareStatement("update user_profiles set display_name = ? where id = ? returning version")) {
+			update.setString(1, "External " + System.nanoTime());
+			update.setLong(2, id);
+			try (ResultSet result = update.executeQuery()) {
+				if (!result.next()) {
+					throw new IllegalStateException("No profile " + id);
+				}
+				return result.getLong(1);
 			}
 		}
 		catch (SQLException ex) {
-			throw new IllegalStateException("Cannot load " + profiles + " profiles: " + ex.getMessage(), ex);
+			throw new IllegalStateException("Cannot update profile " + id + ": " + ex.getMessage(), ex);
 		}
-		this.loaded = profiles;
 	}
 
 	/**

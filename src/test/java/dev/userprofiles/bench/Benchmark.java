@@ -129,6 +129,10 @@ public final class Benchmark {
 	 * {@code results.png}, and exits.
 	 */
 	public static void command(String[] args) throws IOException {
+		if (args.length > 0 && Levers.isLever(args[0])) {
+			Levers.command(args);
+			return;
+		}
 		boolean smoke = List.of(args).contains("--smoke");
 		Path output = Path.of(System.getProperty("bench.output",
 				smoke ? "target/bench-smoke" : BenchSettings.defaultOutput().toString()));
@@ -591,7 +595,7 @@ public final class Benchmark {
 		};
 	}
 
-	private static List<String> jvmOptions(String service) {
+	static List<String> jvmOptions(String service) {
 		if (JFR_DIRECTORY == null) {
 			return SERVICE_JVM_OPTIONS;
 		}
@@ -602,16 +606,23 @@ public final class Benchmark {
 	}
 
 	private List<String> serviceProperties(String... extra) {
+		return serviceProperties(this.infrastructure, this.infrastructure.redisNodes(), extra);
+	}
+
+	/**
+	 * The properties of a service of the jar on the infrastructure's database and the
+	 * given Redis Cluster, as its deployment user, and {@code extra}.
+	 */
+	static List<String> serviceProperties(TestInfrastructure infrastructure, List<HostAndPort> redisNodes,
+			String... extra) {
 		// Passwords from files, as a deployment gives them: never on a command line.
-		List<String> properties = new ArrayList<>(List.of("spring.datasource.url=" + this.infrastructure.jdbcUrl(),
+		List<String> properties = new ArrayList<>(List.of("spring.datasource.url=" + infrastructure.jdbcUrl(),
 				"spring.datasource.username=" + TestCredentials.DATABASE_USER,
 				"spring.flyway.user=" + TestCredentials.MIGRATION_USER,
 				"profiles.cdc.username=" + TestCredentials.CHANGE_CAPTURE_USER,
 				"spring.data.redis.username=" + TestCredentials.REDIS_USER, TestCredentials.get().configImport(),
-				"spring.data.redis.cluster.nodes=" + this.infrastructure.redisNodes()
-					.stream()
-					.map(HostAndPort::toString)
-					.collect(Collectors.joining(","))));
+				"spring.data.redis.cluster.nodes="
+						+ redisNodes.stream().map(HostAndPort::toString).collect(Collectors.joining(","))));
 		properties.addAll(List.of(extra));
 		return properties;
 	}
@@ -678,7 +689,7 @@ public final class Benchmark {
 	}
 
 	/** The shipped image runs Java 25: the service does here too when it is installed. */
-	private static Path serviceJava() {
+	static Path serviceJava() {
 		String configured = System.getProperty("bench.java");
 		if (configured != null) {
 			return Path.of(configured);

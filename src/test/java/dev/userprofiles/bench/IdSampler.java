@@ -46,15 +46,13 @@ interface IdSampler {
 		for (int i = 0; i < profiles; i++) {
 			cumulative[i] /= sum;
 		}
-		// A prime above every profile count used: multiplying by it permutes 0..n-1.
-		long scramble = 1_000_003;
 		return new IdSampler() {
 
 			@Override
 			public long next(SplittableRandom random) {
 				int index = Arrays.binarySearch(cumulative, random.nextDouble());
 				int rank = (index >= 0) ? index : Math.min(-index - 1, profiles - 1);
-				return 1 + (rank * scramble) % profiles;
+				return zipfId(rank, profiles);
 			}
 
 			@Override
@@ -63,6 +61,13 @@ interface IdSampler {
 			}
 
 		};
+	}
+
+	/** The id of the profile at {@code rank} (0: the hottest) of {@link #zipf}. */
+	static long zipfId(int rank, int profiles) {
+		// A prime above every profile count used: multiplying by it permutes 0..n-1.
+		long scramble = 1_000_003;
+		return 1 + (rank * scramble) % profiles;
 	}
 
 }

@@ -35,15 +35,28 @@ final class LoadGenerator {
 
 	private final double writeShare;
 
+	private final long seed;
+
 	/**
+	 * Every run draws the same ids in the same order: scenarios compared in one benchmark
+	 * get the same requests.
 	 * @param port the service's HTTP port on 127.0.0.1
 	 * @param ids which profiles to ask for
 	 * @param writeShare share of requests that replace a profile (0 for reads only)
 	 */
 	LoadGenerator(int port, IdSampler ids, double writeShare) {
+		this(port, ids, writeShare, 0x5eed);
+	}
+
+	/**
+	 * @param seed of the connections' random ids: a run that must not replay the ids of
+	 * its warm-up (a hit ratio) needs another
+	 */
+	LoadGenerator(int port, IdSampler ids, double writeShare, long seed) {
 		this.port = port;
 		this.ids = ids;
 		this.writeShare = writeShare;
+		this.seed = seed;
 	}
 
 	Run closedLoop(int connections, Duration duration) {
@@ -179,7 +192,7 @@ final class LoadGenerator {
 
 		Worker(int index) {
 			this.index = index;
-			this.random = new SplittableRandom(0x5eed + index);
+			this.random = new SplittableRandom(LoadGenerator.this.seed + index);
 		}
 
 		abstract void work(long deadline);

@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -99,8 +100,11 @@ public class SerializerBenchmarks {
 	 * and encode before decode
 	 */
 	public static List<Measurement> run(boolean quick) {
+		// The GC profiler reports the bytes each operation allocates
+		// (gc.alloc.rate.norm).
 		ChainedOptionsBuilder options = new OptionsBuilder()
-			.include("^" + Pattern.quote(SerializerBenchmarks.class.getName() + ".") + "\\w+$");
+			.include("^" + Pattern.quote(SerializerBenchmarks.class.getName() + ".") + "\\w+$")
+			.addProfiler(GCProfiler.class);
 		if (quick) {
 			options.forks(0)
 				.warmupIterations(1)
@@ -135,8 +139,15 @@ public class SerializerBenchmarks {
 		String benchmark = result.getParams().getBenchmark();
 		String format = result.getParams().getParam("format");
 		Result<?> primary = result.getPrimaryResult();
+		double allocated = result.getSecondaryResults()
+			.entrySet()
+			.stream()
+			.filter((entry) -> entry.getKey().endsWith("gc.alloc.rate.norm"))
+			.mapToDouble((entry) -> entry.getValue().getScore())
+			.findFirst()
+			.orElse(Double.NaN);
 		return new Measurement(format, benchmark.substring(benchmark.lastIndexOf('.') + 1), primary.getScore(),
-				primary.getScoreError(), serializer(format).serialize(sampleProfile(42)).length);
+				primary.getScoreError(), serializer(format).serialize(sampleProfile(42)).length, allocated);
 	}
 
 	/**
@@ -169,8 +180,11 @@ public class SerializerBenchmarks {
 	 * @param errorNs half-width of the 99.9% confidence interval in nanoseconds, NaN when
 	 * there were too few iterations to compute one
 	 * @param bytes encoded size of {@code sampleProfile(42)} in this format
+	 * @param allocatedBytesPerOp bytes allocated by one operation (JMH's GC profiler),
+	 * NaN when it reported none
 	 */
-	public record Measurement(String format, String operation, double nsPerOp, double errorNs, int bytes) {
+	public record Measurement(String format, String operation, double nsPerOp, double errorNs, int bytes,
+			double allocatedBytesPerOp) {
 
 	}
 
