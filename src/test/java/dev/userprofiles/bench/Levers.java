@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -268,12 +269,14 @@ final class Levers {
 		this.redis.flushAll();
 		Map<String, Long> baseline = this.redis.countedMemoryByMaster();
 		Section section = new Section("eviction", "Eviction policy");
-		section.text("Redis `maxmemory` set on each master to what it counts against that limit when empty "
-				+ "(`used_memory` less `mem_not_counted_for_evict`, services connected) plus a share of "
-				+ "the working set (%,d profiles as the service stores them: %,.0f bytes over 3 masters), then "
-				+ "%d connections of closed-loop reads through one instance without its local level, %s "
-				+ "after %s of warm-up, from a full cache (every profile written in turn first, Redis evicting "
-				+ "as it went). Database loads per read from `pg_stat_statements`; " + "evictions from `INFO stats`.",
+		section.text(
+				"Redis `maxmemory` set on each master to what it counts against that limit when empty "
+						+ "(`used_memory` less `mem_not_counted_for_evict`, services connected) plus a share of "
+						+ "the working set (%,d profiles as the service stores them: %,.0f bytes over 3 masters), then "
+						+ "%d connections of closed-loop reads through one instance without its local level, %s "
+						+ "after %s of warm-up, from a full cache (every profile written first, in random order, Redis "
+						+ "evicting or refusing as it went). Database loads per read from `pg_stat_statements`; "
+						+ "evictions from `INFO stats`.",
 				profiles, (double) workingSet, this.settings.connections(), human(this.settings.run()),
 				human(this.settings.warmup()));
 		List<List<String>> rows = new ArrayList<>();
@@ -286,8 +289,7 @@ final class Levers {
 					this.redis.flushAll();
 					this.redis.configSetOnMasters("maxmemory-policy", policy);
 					this.redis.maxmemory(limits(baseline, share, workingSet));
-					// Full from the start, as a cache in service for a while is: every
-					// profile written in turn, Redis evicting (or refusing) as it goes.
+					// Full from the start, as a cache in service for a while is.
 					fillToTheLimit();
 					Load load = closedLoop(service, pattern, 0, this.settings.warmup(), this.settings.run());
 					loads.put(policy + "/" + share + "/" + pattern.name(), load);
@@ -398,10 +400,17 @@ final class Levers {
 		return section;
 	}
 
+	/**
+	 * Writes every profile, in an order unrelated to how hot it is (ids are not: the Zipf
+	 * ranks map to ids with a stride), so that what a full Redis keeps is not a head
+	 * start for the hot ones.
+	 */
 	private void fillToTheLimit() {
-		this.redis.fillAsFarAsItGoes(this.settings.profiles(), (i) -> "profiles:users::" + (i + 1),
-				(i) -> SerializerBenchmarks.encode("protobuf", SerializerBenchmarks.sampleProfile(i + 1)), SHIPPED_TTL,
-				0.1);
+		List<Integer> ids = IntStream.rangeClosed(1, this.settings.profiles()).boxed().collect(Collectors.toList());
+		Collections.shuffle(ids, new Random(42));
+		this.redis.fillAsFarAsItGoes(ids.size(), (i) -> "profiles:users::" + ids.get(i),
+				(i) -> SerializerBenchmarks.encode("protobuf", SerializerBenchmarks.sampleProfile(ids.get(i))),
+				SHIPPED_TTL, 0.1);
 	}
 
 	/** Bytes the profiles take in Redis as the service stores them. */
