@@ -409,7 +409,9 @@ class KubernetesManifestsTests {
 		assertThat(argument(args, "--appendonly")).isEqualTo("no");
 		assertThat(argument(args, "--repl-diskless-load")).isEqualTo("swapdb");
 		assertThat(argument(args, "--maxmemory")).isNotBlank();
-		assertThat(argument(args, "--maxmemory-policy")).isIn("allkeys-lru", "allkeys-lfu");
+		// docs/levers.md: evicts what allkeys-lfu would, never the invalidation bus's
+		// keys
+		assertThat(argument(args, "--maxmemory-policy")).isEqualTo("volatile-lfu");
 		assertThat(container.getEnv()).extracting(EnvVar::getName).contains("POD_NAME", "NAMESPACE", "REDIS_MAXMEMORY");
 		assertThat(pod.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
 			.anySatisfy((term) -> assertThat(term.getPodAffinityTerm().getTopologyKey())
