@@ -852,13 +852,20 @@ final class Levers {
 						+ "executed in as long a time without load just before (bus renewals, probes).",
 				profiles, this.settings.connections(), human(this.settings.run()));
 		section.table(header, rows);
+		List<String> shares = rows.stream().map((row) -> row.get(row.size() - 1)).toList();
 		section.text("**What we chose and why.** The shipped key `<prefix><cache>::<id>` has no hash tag: ids "
-				+ "spread over the slots and so over the masters, and only the value and its lease share a slot "
-				+ "(the lease key hash-tags the value key). A hot profile is still one key on one master; under "
-				+ "Zipf the local level in front of Redis is what takes it off that master (table: commands per "
-				+ "request and the busiest master's share). One hash tag for all keys puts every command on one "
-				+ "master and leaves the others idle: never group keys under a tag unless a script needs them "
-				+ "together.");
+				+ "spread over the slots and so over the masters (first table), and only the value and its lease "
+				+ "share a slot (the lease key hash-tags the value key). A hot profile is still one key on one "
+				+ "master; the local level in front of Redis answers most reads of hot profiles itself: Redis "
+				+ "commands per request went from %s to %s with it. What is left is less even (busiest / mean "
+				+ "%s against %s): the invalidation bus's keys and its listener live on one master. One hash tag "
+				+ "for all keys put %s of the commands on one master (busiest / mean %s) and left the others "
+				+ "idle: never group keys under a tag unless a script needs them together.", rows.get(0).get(2),
+				rows.get(1).get(2), shares.get(1), shares.get(0),
+				rows.get(2)
+					.get(3 + masters
+						.indexOf(Collections.max(tagged.entrySet(), Map.Entry.comparingByValue()).getKey())),
+				shares.get(2));
 		return section;
 	}
 
