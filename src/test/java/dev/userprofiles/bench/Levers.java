@@ -598,7 +598,7 @@ final class Levers {
 
 	/**
 	 * Updates hot profiles in Postgres directly at the configured rate until interrupted,
-	 * each watched by a virtual thread until the service serves it.
+	 * each watched on a thread of its own until the service serves it.
 	 */
 	private void writeBehindTheServiceBack(ServiceProcess service, String keyPrefix, ExecutorService watchers,
 			ConcurrentLinkedQueue<Staleness> staleness, LongUnaryOperator countRead) {
