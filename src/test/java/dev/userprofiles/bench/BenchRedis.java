@@ -12,7 +12,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 
-import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import dev.userprofiles.infra.TestInfrastructure;
@@ -85,16 +84,8 @@ final class BenchRedis implements AutoCloseable {
 				// Smaller batches near a memory limit: a batch's commands sit in the
 				// node's query buffer, which counts against maxmemory.
 				if (pending.size() == (tolerateRefusals ? 100 : 1000) || i == count - 1) {
-					this.bytes.flushCommands();
-					if (tolerateRefusals) {
-						stored += countStored(pending);
-					}
-					else if (!LettuceFutures.awaitAll(Duration.ofSeconds(30), pending.toArray(RedisFuture[]::new))) {
-						throw new IllegalStateException("Redis did not answer a fill batch within 30 s");
-					}
-					else {
-						stored += pending.size();
-					}
+					flushUntilAnswered(pending);
+					stored += tolerateRefusals ? countStored(pending) : pending.size();
 					pending.clear();
 				}
 			}
@@ -103,6 +94,40 @@ final class BenchRedis implements AutoCloseable {
 			this.bytes.setAutoFlushCommands(true);
 		}
 		return stored;
+	}
+
+	/**
+	 * Flushes until every command of the batch is answered, flushing again each second: a
+	 * command routed to a node whose connection is still opening can reach that
+	 * connection after the flush and wait for the next one (lettuce#1111, #2420; seen
+	 * here as a fill of a newly started cluster that never completed).
+	 */
+	private void flushUntilAnswered(List<RedisFuture<String>> pending) {
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		do {
+			this.bytes.flushCommands();
+			if (allAnswered(pending, System.nanoTime() + Duration.ofSeconds(1).toNanos())) {
+				return;
+			}
+		}
+		while (System.nanoTime() < deadline);
+		throw new IllegalStateException("Redis did not answer a fill batch within 30 s");
+	}
+
+	/** Waits until every command is answered (a refusal too) or the deadline passes. */
+	private static boolean allAnswered(List<RedisFuture<String>> pending, long deadlineNanos) {
+		try {
+			for (RedisFuture<String> future : pending) {
+				if (!future.await(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+					return false;
+				}
+			}
+			return true;
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while filling Redis", ex);
+		}
 	}
 
 	private static long countStored(List<RedisFuture<String>> pending) {
