@@ -15,8 +15,9 @@ import jakarta.validation.Payload;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An absolute {@code http} or {@code https} URL with a host. Hibernate Validator's
- * {@code @URL} accepts one protocol only, hence this constraint.
+ * An absolute {@code http} or {@code https} URL with a host, in RFC 3986's US-ASCII
+ * (internationalized names and paths percent-encoded). Hibernate Validator's {@code @URL}
+ * accepts one protocol only, hence this constraint.
  */
 @Documented
 @Constraint(validatedBy = HttpUrl.Validator.class)
@@ -36,6 +37,11 @@ import org.jspecify.annotations.Nullable;
 		public boolean isValid(@Nullable String value, ConstraintValidatorContext context) {
 			if (value == null) {
 				return true;
+			}
+			// RFC 3986 allows printable US-ASCII only; java.net.URI also takes other
+			// Unicode characters, bidirectional controls among them.
+			if (!value.chars().allMatch((c) -> c > 0x20 && c < 0x7f)) {
+				return false;
 			}
 			try {
 				URI uri = new URI(value);

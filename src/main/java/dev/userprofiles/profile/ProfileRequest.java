@@ -19,18 +19,10 @@ import org.jspecify.annotations.Nullable;
  * @param locale optional BCP 47 language tag
  */
 record ProfileRequest(
-		@NotNull @Pattern(regexp = "[a-z0-9_.-]{3,32}",
+		@NotNull @Pattern(regexp = "^[a-z0-9_.-]{3,32}$",
 				message = "must be 3 to 32 characters of a-z, 0-9, '_', '.' or '-'") String username,
-		@NotBlank @Email @Size(max = 254) @Pattern(regexp = NO_NUL, message = NUL_MESSAGE) String email,
-		@NotBlank @Size(max = 100) @Pattern(regexp = NO_NUL, message = NUL_MESSAGE) String displayName,
-		@Size(max = 1000) @Pattern(regexp = NO_NUL, message = NUL_MESSAGE) @Nullable String bio,
+		@NotBlank @Email @Size(min = 1, max = 254) @PlainText String email,
+		@NotBlank @Size(min = 1, max = 100) @PlainText String displayName,
+		@Size(max = 1000) @PlainText(multiline = true) @Nullable String bio,
 		@HttpUrl @Size(max = 2048) @Nullable String avatarUrl, @LanguageTag @Nullable String locale) {
-
-	/**
-	 * Postgres text cannot hold U+0000: refuse it here rather than fail at the insert.
-	 */
-	static final String NO_NUL = "[^\\x00]*";
-
-	static final String NUL_MESSAGE = "must not contain NUL characters";
-
 }
