@@ -320,13 +320,13 @@ class CacheConfiguration implements CachingConfigurer {
 	}
 
 	static RedisSerializer<UserProfile> valueSerializer(ValueFormat format) {
-		return switch (format) {
+		return new CheckedProfileSerializer(switch (format) {
 			case PROTOBUF -> new ProtobufProfileSerializer();
 			case JSON -> new JacksonJsonRedisSerializer<>(JsonMapper.builder()
 				.enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES,
 						DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
 				.build(), UserProfile.class);
-		};
+		});
 	}
 
 }

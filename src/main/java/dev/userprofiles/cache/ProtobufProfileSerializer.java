@@ -1,7 +1,6 @@
 package dev.userprofiles.cache;
 
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.userprofiles.cache.proto.CachedUserProfile;
@@ -54,22 +53,23 @@ class ProtobufProfileSerializer implements RedisSerializer<UserProfile> {
 		catch (InvalidProtocolBufferException ex) {
 			throw new SerializationException("Undecodable cached profile", ex);
 		}
-		// Some garbage parses into a message of defaults: refuse what no write produces.
-		if (message.getId() <= 0 || message.getVersion() <= 0 || message.getUsername().isEmpty()) {
-			throw new SerializationException("Cached profile is not well formed");
-		}
 		return new UserProfile(message.getId(), message.getUsername(), message.getEmail(), message.getDisplayName(),
 				message.hasBio() ? message.getBio() : null, message.hasAvatarUrl() ? message.getAvatarUrl() : null,
 				message.hasLocale() ? message.getLocale() : null, fromMicros(message.getCreatedAtMicros()),
 				fromMicros(message.getUpdatedAtMicros()), message.getVersion());
 	}
 
+	/**
+	 * Microseconds since the epoch, as Postgres keeps them. Not
+	 * {@code ChronoUnit.MICROS.between}: it counts in nanoseconds and overflows before
+	 * 1678 and after 2262 (found by the codec properties of issue 16).
+	 */
 	private static long toMicros(Instant instant) {
-		return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+		return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
 	}
 
 	private static Instant fromMicros(long micros) {
-		return Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+		return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
 	}
 
 }
