@@ -2,6 +2,7 @@ package dev.userprofiles.profile;
 
 import java.util.List;
 
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -12,6 +13,7 @@ import org.jspecify.annotations.Nullable;
  * @param size requested page size (after capping)
  * @param next the path of the next page, or {@code null} on the last page
  */
-record ProfilePage(List<UserProfile> content, int size, @Nullable String next) {
+@Schema(requiredProperties = { "content", "size", "next" })
+record ProfilePage(List<UserProfile> content, int size, @Schema(nullable = true) @Nullable String next) {
 
 }

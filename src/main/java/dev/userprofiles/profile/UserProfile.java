@@ -5,6 +5,7 @@ import java.io.Serializable;
 import java.time.Instant;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,8 +25,11 @@ import org.jspecify.annotations.Nullable;
  * @param updatedAt when the profile last changed
  * @param version increases by one on every change
  */
+@Schema(requiredProperties = { "id", "username", "displayName", "bio", "avatarUrl", "locale", "createdAt", "updatedAt",
+		"version" })
 public record UserProfile(long id, String username, @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable String email,
-		String displayName, @Nullable String bio, @Nullable String avatarUrl, @Nullable String locale,
+		String displayName, @Schema(nullable = true) @Nullable String bio,
+		@Schema(nullable = true) @Nullable String avatarUrl, @Schema(nullable = true) @Nullable String locale,
 		Instant createdAt, Instant updatedAt, long version) implements Serializable {
 
 	// JDK serialization is what Boot's default Redis cache stores, the textbook baseline

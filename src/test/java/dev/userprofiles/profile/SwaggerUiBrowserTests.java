@@ -88,6 +88,7 @@ class SwaggerUiBrowserTests {
 		wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("button.try-out__btn"))).click();
 		WebElement idField = wait
 			.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("tr[data-param-name='id'] input")));
+		idField.clear(); // the example id, 1, is filled in
 		idField.sendKeys(Long.toString(id));
 		this.browser.findElement(By.cssSelector("button.execute")).click();
 
