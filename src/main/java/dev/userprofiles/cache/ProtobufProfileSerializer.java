@@ -65,7 +65,14 @@ class ProtobufProfileSerializer implements RedisSerializer<UserProfile> {
 	 * 1678 and after 2262 (found by the codec properties of issue 16).
 	 */
 	private static long toMicros(Instant instant) {
-		return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
+		long seconds = instant.getEpochSecond();
+		long micros = instant.getNano() / 1_000;
+		// As Instant.toEpochMilli: one second up first, so every value fromMicros gives
+		// back (down to Long.MIN_VALUE) is encoded without overflowing on the way.
+		if (seconds < 0 && micros > 0) {
+			return Math.addExact(Math.multiplyExact(seconds + 1, 1_000_000L), micros - 1_000_000L);
+		}
+		return Math.addExact(Math.multiplyExact(seconds, 1_000_000L), micros);
 	}
 
 	private static Instant fromMicros(long micros) {
