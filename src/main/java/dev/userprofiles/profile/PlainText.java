@@ -14,10 +14,10 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Text that can be stored and shown as it was sent: well-formed UTF-16 (no unpaired
- * surrogate, which Postgres's UTF-8 would silently turn into {@code ?}) and no control
- * characters (U+0000 cannot be stored at all). Single-line text refuses the bidirectional
- * embedding, override and isolate controls too, with which a name can be made to read as
- * another; multi-line text keeps them and allows tab and line breaks.
+ * surrogate, which the JDBC driver's UTF-8 encoder silently turns into {@code ?}) and no
+ * control characters (Postgres cannot store U+0000 at all). Single-line text refuses the
+ * bidirectional embedding, override and isolate controls too, with which a name can be
+ * made to read as another; multi-line text keeps them and allows tab and line breaks.
  */
 @Documented
 @Constraint(validatedBy = PlainText.Validator.class)

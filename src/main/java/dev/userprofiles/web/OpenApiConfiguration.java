@@ -84,8 +84,12 @@ class OpenApiConfiguration {
 					org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON_VALUE,
 					new MediaType().schema(new Schema<>().$ref("#/components/schemas/" + PROBLEM)));
 			openApi.getPaths().values().forEach((path) -> path.readOperations().forEach((operation) -> {
+				// A 204 has no body to negotiate: no 406 (UserProfileController's
+				// DELETE).
+				boolean noContent = operation.getResponses().containsKey("204");
 				COMMON_RESPONSES.entrySet()
 					.stream()
+					.filter((common) -> !(noContent && common.getKey().equals("406")))
 					.sorted(Map.Entry.comparingByKey())
 					.forEach((common) -> operation.getResponses()
 						.putIfAbsent(common.getKey(), new ApiResponse().description(common.getValue())));
