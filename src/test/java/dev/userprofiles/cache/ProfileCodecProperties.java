@@ -61,6 +61,8 @@ class ProfileCodecProperties {
 		}
 		assertThat(decoded).isNotNull();
 		assertThat(CheckedProfileSerializer.isWellFormed(decoded)).as("well formed: %s", decoded).isTrue();
+		// What was read from the cache can be written back and read again unchanged.
+		assertThat(codec.deserialize(codec.serialize(decoded))).isEqualTo(decoded);
 	}
 
 	@Provide

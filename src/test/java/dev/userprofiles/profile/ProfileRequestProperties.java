@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
 import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Assume;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
@@ -97,15 +98,38 @@ class ProfileRequestProperties {
 	}
 
 	@Property
-	void plainTextRefusesControlsAndUnpairedSurrogates(@ForAll("text") String text,
-			@ForAll @CharRange(from = '\u0000', to = '\u001F') char control, @ForAll("loneSurrogates") char surrogate,
-			@ForAll @IntRange(max = 100) int at) {
-		String withControl = insert("Ada " + text, at, control == '\t' ? '\u0000' : control);
+	void plainTextRefusesControlsAndUnpairedSurrogates(@ForAll("text") String text, @ForAll("controls") char control,
+			@ForAll("loneSurrogates") char surrogate, @ForAll @IntRange(max = 100) int at) {
+		String withControl = insert("Ada " + text, at, control);
 		String withSurrogate = insert("Ada " + text, at, surrogate);
 
 		assertThat(valid("displayName", withControl)).as("displayName %s", withControl).isFalse();
+		assertThat(valid("bio", withControl)).as("bio %s", withControl).isFalse();
 		assertThat(valid("displayName", withSurrogate)).as("displayName %s", withSurrogate).isFalse();
 		assertThat(valid("bio", withSurrogate)).as("bio %s", withSurrogate).isFalse();
+	}
+
+	/**
+	 * Bidirectional controls are refused in one-line text and kept in multi-line text.
+	 */
+	@Property
+	void bidiControlsOnlyInMultiLineText(@ForAll("text") String text,
+			@ForAll @CharRange(from = '\u202A', to = '\u202E') char embedding,
+			@ForAll @CharRange(from = '\u2066', to = '\u2069') char isolate, @ForAll @IntRange(max = 100) int at) {
+		for (char bidi : new char[] { embedding, isolate }) {
+			String withBidi = insert("Ada " + text, at, bidi);
+			assertThat(valid("displayName", withBidi)).as("displayName %s", withBidi).isFalse();
+			assertThat(valid("bio", withBidi)).as("bio %s", withBidi).isTrue();
+		}
+	}
+
+	@Property
+	void usernamesWithOneForeignCharacterAreRefused(@ForAll("usernames") String username, @ForAll char foreign,
+			@ForAll @IntRange(max = 32) int at) {
+		Assume.that(USERNAME_CHARS.indexOf(foreign) < 0);
+		String broken = insert(username, at, foreign);
+
+		assertThat(valid("username", broken)).as("username %s", broken).isFalse();
 	}
 
 	private static boolean valid(String field, String value) {
@@ -270,6 +294,14 @@ class ProfileRequestProperties {
 				.collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
 				.toString())
 			.filter((s) -> ("Ada " + s).length() <= 100);
+	}
+
+	/** C0 and C1 controls and DEL: all but tab, line feed and carriage return. */
+	@Provide
+	Arbitrary<Character> controls() {
+		return Arbitraries
+			.oneOf(Arbitraries.chars().range('\u0000', '\u001F'), Arbitraries.chars().range('\u007F', '\u009F'))
+			.filter((c) -> c != '\t' && c != '\n' && c != '\r');
 	}
 
 	@Provide

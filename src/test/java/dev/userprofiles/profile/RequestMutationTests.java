@@ -3,6 +3,7 @@ package dev.userprofiles.profile;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.Socket;
+import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +23,6 @@ import org.junit.jupiter.api.TestInstance.Lifecycle;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -52,6 +52,9 @@ class RequestMutationTests {
 
 	private static final List<String> FIELDS = List.of("username", "email", "displayName", "bio", "avatarUrl",
 			"locale");
+
+	private static final Map<String, String> COLUMNS = Map.of("username", "username", "email", "email", "displayName",
+			"display_name", "bio", "bio");
 
 	private static final JsonMapper json = JsonMapper.shared();
 
@@ -90,12 +93,14 @@ class RequestMutationTests {
 			assertThat(this.jdbc.queryForObject(SNAPSHOT, String.class)).as("profiles after %s", mutant)
 				.isEqualTo(before);
 		}
-		else if (mutant.storedText() != null && response.status() < 300) {
-			// Accepted: nothing may be lost or changed on the way to the database.
+		else if (mutant.storedField() != null && response.status() < 300) {
+			// Accepted: nothing may be lost or changed on the way to the database (read
+			// from the table: a read through the API would be served by the cache).
 			long id = json.readTree(response.body()).get("id").asLong();
-			JsonNode stored = this.api.get("/users/" + id).json();
-			assertThat(stored.get(mutant.storedField()).asString()).as("%s stored by %s", mutant.storedField(), mutant)
-				.isEqualTo(mutant.storedText());
+			String stored = this.jdbc.queryForObject(
+					"select " + COLUMNS.get(mutant.storedField()) + " from user_profiles where id = ?", String.class,
+					id);
+			assertThat(stored).as("%s stored by %s", mutant.storedField(), mutant).isEqualTo(mutant.storedText());
 		}
 	}
 
@@ -181,6 +186,9 @@ class RequestMutationTests {
 			mutants.put("DELETE with If-Match '" + abbreviate(ifMatch) + "'", new Mutant("DELETE", "/users/" + EXISTING,
 					List.of(List.of("If-Match", ifMatch)), null, null, null));
 		}
+		mutants.put("GET with Content-Length 'application/json'",
+				get("/users/" + EXISTING).header("Content-Length", "application/json"));
+		mutants.put("POST with a second, negative Content-Length", post(validBody()).header("Content-Length", "-1"));
 		mutants.put("PUT with two If-Match headers",
 				put(validBody()).header("If-Match", "\"0-0\"").header("If-Match", "\"0-1\""));
 		for (String header : List.of("If-None-Match: \u0085", "If-None-Match: \"", "Accept: */*;q=x",
@@ -252,14 +260,21 @@ class RequestMutationTests {
 	}
 
 	private RawResponse send(byte[] request) throws IOException {
+		ByteArrayOutputStream received = new ByteArrayOutputStream();
 		try (Socket socket = new Socket("localhost", this.port)) {
 			socket.setSoTimeout(15_000);
 			socket.getOutputStream().write(request);
 			socket.getOutputStream().flush();
-			ByteArrayOutputStream received = new ByteArrayOutputStream();
 			socket.getInputStream().transferTo(received);
-			return RawResponse.parse(received.toString(StandardCharsets.ISO_8859_1));
 		}
+		catch (SocketException ex) {
+			// Tomcat may close with part of an oversized request unread, and the reset
+			// can follow its answer; the answer is what is tested.
+			if (received.size() == 0) {
+				throw ex;
+			}
+		}
+		return RawResponse.parse(received.toString(StandardCharsets.ISO_8859_1));
 	}
 
 	/**
