@@ -85,7 +85,7 @@ final class BenchRedis implements AutoCloseable {
 				// node's query buffer, which counts against maxmemory.
 				if (pending.size() == (tolerateRefusals ? 100 : 1000) || i == count - 1) {
 					flushUntilAnswered(pending);
-					stored += tolerateRefusals ? countStored(pending) : pending.size();
+					stored += tolerateRefusals ? countStored(pending) : requireStored(pending);
 					pending.clear();
 				}
 			}
@@ -128,6 +128,17 @@ final class BenchRedis implements AutoCloseable {
 			Thread.currentThread().interrupt();
 			throw new IllegalStateException("Interrupted while filling Redis", ex);
 		}
+	}
+
+	/** The batch's size, once every write of it succeeded. */
+	private static long requireStored(List<RedisFuture<String>> pending) {
+		for (RedisFuture<String> future : pending) {
+			Throwable failure = future.toCompletableFuture().handle((value, ex) -> ex).join();
+			if (failure != null) {
+				throw new IllegalStateException("A fill write failed", failure);
+			}
+		}
+		return pending.size();
 	}
 
 	private static long countStored(List<RedisFuture<String>> pending) {
