@@ -8,9 +8,10 @@
 # (the PUTs are all refused, so it stays as it was). Portman and newman come from npm,
 # installed once into ~/.cache; the collection is written to target/portman/.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 base=${1:?base URL, e.g. http://localhost:8080}
-token_file=${2:?file holding a bearer token}
+base=${base%/}
+token=$(cat "${2:?file holding a bearer token}")
+cd "$(dirname "$0")/.."
 
 packages="@apideck/portman@1.33.0 newman@6.2.2 tslib@2.8.1"
 tools=${XDG_CACHE_HOME:-$HOME/.cache}/user-profile-service/portman
@@ -24,7 +25,6 @@ if [ "$(cat "$tools/installed" 2>/dev/null)" != "$packages" ]; then
 fi
 
 repo=$(pwd)
-token=$(cat "$token_file")
 mkdir -p target/portman
 # Portman keeps its working files in ./tmp: run it inside target/.
 cd target/portman
