@@ -1,5 +1,6 @@
 package dev.userprofiles.web;
 
+import java.util.List;
 import java.util.Map;
 
 import dev.userprofiles.profile.ProfileScopes;
@@ -67,9 +68,8 @@ class OpenApiConfiguration {
 	@Bean
 	OpenApiCustomizer documentedProblems() {
 		return (openApi) -> {
-			// springdoc writes @Size(max = n) as minLength 0 too: no limit, but
-			// generators
-			// then fuzz "shorter than 0" as the empty string, which is valid.
+			// springdoc writes @Size(max = n) as minLength 0 too; generators then fuzz
+			// "shorter than 0" as the empty string, which is valid.
 			for (Schema<?> schema : openApi.getComponents().getSchemas().values()) {
 				if (schema.getProperties() != null) {
 					for (Schema<?> property : schema.getProperties().values()) {
@@ -84,8 +84,7 @@ class OpenApiConfiguration {
 					org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON_VALUE,
 					new MediaType().schema(new Schema<>().$ref("#/components/schemas/" + PROBLEM)));
 			openApi.getPaths().values().forEach((path) -> path.readOperations().forEach((operation) -> {
-				// A 204 has no body to negotiate: no 406 (UserProfileController's
-				// DELETE).
+				// A 204 has no body to negotiate: no 406 (the DELETE).
 				boolean noContent = operation.getResponses().containsKey("204");
 				COMMON_RESPONSES.entrySet()
 					.stream()
@@ -114,7 +113,7 @@ class OpenApiConfiguration {
 		schema.addProperty("detail", new StringSchema());
 		schema.addProperty("instance", new StringSchema().format("uri-reference"));
 		schema.addProperty("errors", new ArraySchema().items(fieldError));
-		schema.setRequired(java.util.List.of("type", "title", "status", "detail", "instance"));
+		schema.setRequired(List.of("type", "title", "status", "detail", "instance"));
 		return schema;
 	}
 

@@ -150,9 +150,8 @@ final class BenchRedis implements AutoCloseable {
 				}
 			}
 			catch (ExecutionException ex) {
-				// Only a full Redis's refusal: "OOM command not allowed when used memory
-				// >
-				// 'maxmemory'".
+				// Only a full Redis's refusal ("OOM command not allowed when used
+				// memory > 'maxmemory'").
 				if (ex.getCause() == null || ex.getCause().getMessage() == null
 						|| !ex.getCause().getMessage().startsWith("OOM")) {
 					throw new IllegalStateException("A fill write failed", ex);
