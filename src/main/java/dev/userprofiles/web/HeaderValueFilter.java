@@ -2,6 +2,7 @@ package dev.userprofiles.web;
 
 import java.io.IOException;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.Set;
 
@@ -64,12 +65,11 @@ class HeaderValueFilter extends OncePerRequestFilter {
 				.invalidRequest("The value of header '" + rejected + "' has characters that are not allowed"));
 			return;
 		}
-		if (WITH_BODY.contains(request.getMethod())
-				&& !parses(Collections.list(request.getHeaders(HttpHeaders.CONTENT_TYPE)))) {
+		if (WITH_BODY.contains(request.getMethod()) && !parses(request.getHeaders(HttpHeaders.CONTENT_TYPE))) {
 			this.problems.write(response, request, ProblemResponses.forStatus(HttpStatus.UNSUPPORTED_MEDIA_TYPE));
 			return;
 		}
-		if (!parses(Collections.list(request.getHeaders(HttpHeaders.ACCEPT)))) {
+		if (!parses(request.getHeaders(HttpHeaders.ACCEPT))) {
 			this.problems.write(response, request, ProblemResponses.forStatus(HttpStatus.NOT_ACCEPTABLE));
 			return;
 		}
@@ -78,8 +78,9 @@ class HeaderValueFilter extends OncePerRequestFilter {
 
 	private static @Nullable String firstRejectedHeader(HttpServletRequest request) {
 		for (String name : READ_HEADERS) {
-			for (String value : Collections.list(request.getHeaders(name))) {
-				if (!isAllowed(value)) {
+			// The enumeration itself, not a list of it: this runs on every request.
+			for (Enumeration<String> values = request.getHeaders(name); values.hasMoreElements();) {
+				if (!isAllowed(values.nextElement())) {
 					return name;
 				}
 			}
@@ -106,9 +107,12 @@ class HeaderValueFilter extends OncePerRequestFilter {
 	 * Whether Spring can parse these media types, or fails as it should: an
 	 * {@link InvalidMediaTypeException} is answered by Spring MVC itself.
 	 */
-	private static boolean parses(List<String> mediaTypes) {
+	private static boolean parses(Enumeration<String> values) {
+		if (!values.hasMoreElements()) {
+			return true;
+		}
 		try {
-			MediaType.parseMediaTypes(mediaTypes);
+			MediaType.parseMediaTypes(Collections.list(values));
 			return true;
 		}
 		catch (InvalidMediaTypeException ex) {
