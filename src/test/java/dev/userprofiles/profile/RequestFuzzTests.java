@@ -45,9 +45,6 @@ class RequestFuzzTests {
 
 	private static final Pattern TOKEN = Pattern.compile("[A-Za-z]{1,10}");
 
-	private static final String SNAPSHOT = "select count(*) || ':' || coalesce(sum(version), 0) || ':' "
-			+ "|| coalesce(max(updated_at)::text, '') from user_profiles";
-
 	private static MockMvc mvc;
 
 	private static Map<String, String> placeholders;
@@ -76,7 +73,7 @@ class RequestFuzzTests {
 			// RequestMutationTests).
 			return;
 		}
-		String before = this.jdbc.queryForObject(SNAPSHOT, String.class);
+		String before = this.jdbc.queryForObject(RequestMutationTests.SNAPSHOT, String.class);
 
 		MockHttpServletResponse response = mvc().perform(request).andReturn().getResponse();
 
@@ -90,7 +87,8 @@ class RequestFuzzTests {
 				.startsWith("application/problem+json");
 		}
 		if (status >= 400) {
-			assertThat(this.jdbc.queryForObject(SNAPSHOT, String.class)).as("profiles after %s", describe(input))
+			assertThat(this.jdbc.queryForObject(RequestMutationTests.SNAPSHOT, String.class))
+				.as("profiles after %s", describe(input))
 				.isEqualTo(before);
 		}
 	}

@@ -47,7 +47,8 @@ class RequestMutationTests {
 	/** Stands for the id of the profile made before the variants run. */
 	private static final String EXISTING = "{existing}";
 
-	private static final String SNAPSHOT = "select count(*) || ':' || coalesce(sum(version), 0) || ':' "
+	/** A fingerprint of the profile table: any insert, update or delete changes it. */
+	static final String SNAPSHOT = "select count(*) || ':' || coalesce(sum(version), 0) || ':' "
 			+ "|| coalesce(max(updated_at)::text, '') from user_profiles";
 
 	private static final List<String> FIELDS = List.of("username", "email", "displayName", "bio", "avatarUrl",
