@@ -5,9 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import dev.userprofiles.profile.UserProfile;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
@@ -23,8 +23,6 @@ import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import io.micrometer.tracing.Tracer;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -49,7 +47,6 @@ import org.springframework.data.redis.cache.RedisCacheManager;
 import org.springframework.data.redis.cache.RedisCacheWriter;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-import org.springframework.data.redis.serializer.JacksonJsonRedisSerializer;
 import org.springframework.data.redis.serializer.RedisSerializationContext.SerializationPair;
 import org.springframework.data.redis.serializer.RedisSerializer;
 
@@ -176,8 +173,8 @@ class CacheConfiguration implements CachingConfigurer {
 	 */
 	@Bean
 	static BeanPostProcessor nearCacheLevels(ObjectProvider<InvalidationBus> bus,
-			ObjectProvider<ProfileCacheProperties> properties, ObjectProvider<MeterRegistry> meters,
-			ObjectProvider<Tracer> tracer) {
+			ObjectProvider<ProfileCacheProperties> properties, ObjectProvider<CacheValueCodec<?>> codecs,
+			ObjectProvider<MeterRegistry> meters, ObjectProvider<Tracer> tracer) {
 		return new BeanPostProcessor() {
 
 			@Override
@@ -187,16 +184,18 @@ class CacheConfiguration implements CachingConfigurer {
 					return bean;
 				}
 				ProfileCacheProperties settings = properties.getObject();
+				Map<String, CacheValueCodec<Object>> codecsByCache = codecsByCache(settings.caches().keySet(),
+						codecs.orderedStream().toList());
 				return new NearCacheManager((RedisCacheManager) bean, (redisLevel) -> {
 					ProfileCacheProperties.CacheSpec spec = settings.caches().get(redisLevel.getName());
 					if (spec == null || spec.localSize().toBytes() == 0) {
 						return null;
 					}
-					RedisSerializer<UserProfile> serializer = valueSerializer(spec.format());
+					CacheValueCodec<Object> codec = codecsByCache.get(redisLevel.getName());
+					RedisSerializer<Object> serializer = codec.serializer(spec.format());
 					return new NearCache(redisLevel, spec.localSize(), spec.ttl(),
-							(value) -> serializer.serialize((UserProfile) value).length,
-							(value) -> ((UserProfile) value).version(), invalidationBus, settings.lease().maxWait(),
-							meters.getObject(), tracing(tracer));
+							(value) -> serializer.serialize(value).length, codec::version, invalidationBus,
+							settings.lease().maxWait(), meters.getObject(), tracing(tracer));
 				});
 			}
 
@@ -246,9 +245,13 @@ class CacheConfiguration implements CachingConfigurer {
 	RedisCacheManagerBuilderCustomizer profileCaches(RedisConnectionFactory connectionFactory,
 			CircuitBreaker redisCacheBreaker, LeaseKeeper leaseKeeper, MeterRegistry meterRegistry,
 			ObjectProvider<Tracer> tracer, ObjectProvider<ReplicatedWrites> replicatedWrites,
-			ObjectProvider<ReplicaReads> replicaReads) {
+			ObjectProvider<ReplicaReads> replicaReads, ObjectProvider<CacheValueCodec<?>> codecs) {
+		Map<String, CacheValueCodec<Object>> codecsByCache = codecsByCache(this.properties.caches().keySet(),
+				codecs.orderedStream().toList());
 		Map<String, RedisCacheConfiguration> caches = new LinkedHashMap<>();
-		this.properties.caches().forEach((name, spec) -> caches.put(name, cacheConfiguration(spec)));
+		this.properties.caches()
+			.forEach((name, spec) -> caches.put(name,
+					cacheConfiguration(spec, codecsByCache.get(name).serializer(spec.format()))));
 		// Immediate writes: an evict has reached Redis when the request returns, so the
 		// next read on any instance sees it. clear() uses SCAN, never KEYS.
 		RedisCacheWriter plain = RedisCacheWriter.create(connectionFactory,
@@ -310,23 +313,39 @@ class CacheConfiguration implements CachingConfigurer {
 			.reconnectDelay(Delay.exponential(Duration.ofMillis(10), Duration.ofSeconds(1), 2, TimeUnit.MILLISECONDS));
 	}
 
-	private RedisCacheConfiguration cacheConfiguration(ProfileCacheProperties.CacheSpec spec) {
+	private RedisCacheConfiguration cacheConfiguration(ProfileCacheProperties.CacheSpec spec,
+			RedisSerializer<Object> values) {
 		String keyPrefix = this.properties.keyPrefix();
 		return RedisCacheConfiguration.defaultCacheConfig()
 			.entryTtl(new JitteredTtl(spec.ttl(), this.properties.ttlJitter()))
 			.computePrefixWith((cacheName) -> keyPrefix + cacheName + "::")
 			// Lets "absent" reach the writer as a value, which stores it briefly.
-			.serializeValuesWith(SerializationPair.fromSerializer(valueSerializer(spec.format())));
+			.serializeValuesWith(SerializationPair.fromSerializer(values));
 	}
 
-	static RedisSerializer<UserProfile> valueSerializer(ValueFormat format) {
-		return new CheckedProfileSerializer(switch (format) {
-			case PROTOBUF -> new ProtobufProfileSerializer();
-			case JSON -> new JacksonJsonRedisSerializer<>(JsonMapper.builder()
-				.enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES,
-						DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-				.build(), UserProfile.class);
-		});
+	/**
+	 * The codec of each configured cache, which the module owning its values declares.
+	 * Unmatched either way, a cache would fail every call outside the error handler, or a
+	 * module's cache would not exist: fail at startup instead.
+	 */
+	@SuppressWarnings("unchecked")
+	static Map<String, CacheValueCodec<Object>> codecsByCache(Set<String> configured, List<CacheValueCodec<?>> codecs) {
+		Map<String, CacheValueCodec<Object>> byCache = new LinkedHashMap<>();
+		for (CacheValueCodec<?> codec : codecs) {
+			if (!configured.contains(codec.cacheName())) {
+				throw new IllegalStateException("profiles.cache.caches." + codec.cacheName() + " must be configured");
+			}
+			if (byCache.put(codec.cacheName(), (CacheValueCodec<Object>) codec) != null) {
+				throw new IllegalStateException("Two codecs for cache '" + codec.cacheName() + "'");
+			}
+		}
+		for (String name : configured) {
+			if (!byCache.containsKey(name)) {
+				throw new IllegalStateException("profiles.cache.caches." + name
+						+ " names no cache of this service: no CacheValueCodec is declared for it");
+			}
+		}
+		return byCache;
 	}
 
 }

@@ -44,14 +44,6 @@ record ProfileCacheProperties(@DefaultValue("profiles:") String keyPrefix,
 		@DefaultValue @Valid DurableInvalidation durableInvalidation, @DefaultValue @Valid ReplicaReads replicaReads,
 		@NotEmpty Map<String, @Valid CacheSpec> caches) {
 
-	ProfileCacheProperties {
-		// Unconfigured, the cache would fail every call outside the error handler:
-		// fail at startup instead.
-		if (!caches.containsKey(CacheNames.USERS)) {
-			throw new IllegalArgumentException("profiles.cache.caches." + CacheNames.USERS + " must be configured");
-		}
-	}
-
 	/**
 	 * Leases on misses (see {@code LeaseCacheWriter}).
 	 *

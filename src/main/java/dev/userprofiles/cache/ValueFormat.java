@@ -3,7 +3,7 @@ package dev.userprofiles.cache;
 /**
  * How a cache encodes its values in Redis.
  */
-enum ValueFormat {
+public enum ValueFormat {
 
 	/**
 	 * Typed JSON: a Jackson serializer bound to one class, no type hints, no default

@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
-import dev.userprofiles.cache.CacheNames;
 import dev.userprofiles.cache.VersionedInvalidation;
 import dev.userprofiles.logging.RateLimitedLog;
+import dev.userprofiles.profile.ProfileCache;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -460,9 +460,9 @@ final class ChangeCapture implements SmartLifecycle {
 	}
 
 	private Cache cache() {
-		Cache cache = this.cacheManager.getCache(CacheNames.USERS);
+		Cache cache = this.cacheManager.getCache(ProfileCache.NAME);
 		if (cache == null) {
-			throw new IllegalStateException("No cache '" + CacheNames.USERS + "'");
+			throw new IllegalStateException("No cache '" + ProfileCache.NAME + "'");
 		}
 		return cache;
 	}

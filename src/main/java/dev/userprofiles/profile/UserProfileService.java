@@ -5,7 +5,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 
-import dev.userprofiles.cache.CacheNames;
 import org.hibernate.exception.ConstraintViolationException;
 import org.jspecify.annotations.Nullable;
 
@@ -41,7 +40,7 @@ class UserProfileService {
 		this.repository = repository;
 	}
 
-	@Cacheable(cacheNames = CacheNames.USERS, key = "#id", sync = true)
+	@Cacheable(cacheNames = ProfileCache.NAME, key = "#id", sync = true)
 	@Transactional(readOnly = true)
 	public Optional<UserProfile> findProfile(long id) {
 		return this.repository.findById(id).map(UserProfileEntity::toProfile);
@@ -66,7 +65,7 @@ class UserProfileService {
 
 	// A read of this id just before it existed may have cached "absent" briefly: the
 	// put replaces it (a version 1 may), otherwise it stores nothing.
-	@CachePut(cacheNames = CacheNames.USERS, key = "#result.id")
+	@CachePut(cacheNames = ProfileCache.NAME, key = "#result.id")
 	@Transactional
 	public UserProfile createProfile(ProfileRequest request, Caller caller) {
 		requireUsernameAllowed(request, caller);
@@ -79,7 +78,7 @@ class UserProfileService {
 	 * Replaces every mutable field of a profile; only its owner or an admin may.
 	 * @param ifMatch the request's {@code If-Match} header, if any
 	 */
-	@CachePut(cacheNames = CacheNames.USERS, key = "#id")
+	@CachePut(cacheNames = ProfileCache.NAME, key = "#id")
 	@Transactional
 	public UserProfile replaceProfile(long id, ProfileRequest request, @Nullable String ifMatch, Caller caller) {
 		UserProfileEntity entity = this.repository.findForUpdate(id)
@@ -99,7 +98,7 @@ class UserProfileService {
 	 * Deletes a profile; only its owner or an admin may.
 	 * @param ifMatch the request's {@code If-Match} header, if any
 	 */
-	@CacheEvict(cacheNames = CacheNames.USERS, key = "#id")
+	@CacheEvict(cacheNames = ProfileCache.NAME, key = "#id")
 	@Transactional
 	public void deleteProfile(long id, @Nullable String ifMatch, Caller caller) {
 		// Locks the row, so neither owner nor version can change between check and

@@ -10,7 +10,6 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.util.Map;
 
-import dev.userprofiles.cache.SerializerBenchmarks;
 import dev.userprofiles.infra.TestCredentials;
 import dev.userprofiles.profile.UserProfile;
 import org.flywaydb.core.Flyway;

@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-import dev.userprofiles.cache.SerializerBenchmarks;
 import org.jspecify.annotations.Nullable;
 
 /**

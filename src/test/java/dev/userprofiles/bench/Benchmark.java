@@ -31,7 +31,6 @@ import dev.userprofiles.bench.BenchResults.Stat;
 import dev.userprofiles.bench.BenchResults.Target;
 import dev.userprofiles.bench.service.BootDefaultCaching;
 import dev.userprofiles.bench.service.PreloadedMap;
-import dev.userprofiles.cache.SerializerBenchmarks;
 import dev.userprofiles.infra.Http;
 import dev.userprofiles.infra.TestCredentials;
 import dev.userprofiles.infra.TestInfrastructure;

@@ -33,7 +33,6 @@ import dev.userprofiles.bench.BenchProfiles.StatementCounts;
 import dev.userprofiles.bench.LeverReport.Chart;
 import dev.userprofiles.bench.LeverReport.Output;
 import dev.userprofiles.bench.LeverReport.Section;
-import dev.userprofiles.cache.SerializerBenchmarks;
 import dev.userprofiles.infra.ConsistencyCheck;
 import dev.userprofiles.infra.Http;
 import dev.userprofiles.infra.LocalRedisCluster;

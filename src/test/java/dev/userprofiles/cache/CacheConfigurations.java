@@ -7,6 +7,7 @@ import java.util.List;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.infra.TestInfrastructure;
+import dev.userprofiles.profile.ProfileCache;
 import io.lettuce.core.internal.HostAndPort;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -40,7 +41,7 @@ final class CacheConfigurations {
 	static double usersCount(ServiceInstance instance, String meter, String result) {
 		Counter counter = instance.bean(MeterRegistry.class)
 			.find(meter)
-			.tag("cache", CacheNames.USERS)
+			.tag("cache", ProfileCache.NAME)
 			.tag("result", result)
 			.counter();
 		return (counter != null) ? counter.count() : 0;
@@ -54,7 +55,7 @@ final class CacheConfigurations {
 		for (ServiceInstance instance : instances) {
 			FunctionCounter counter = instance.bean(MeterRegistry.class)
 				.find("cache.gets")
-				.tag("cache", CacheNames.USERS + ".local")
+				.tag("cache", ProfileCache.NAME + ".local")
 				.tag("result", "hit")
 				.functionCounter();
 			hits += (counter != null) ? counter.count() : 0;

@@ -13,9 +13,10 @@ import com.github.benmanes.caffeine.cache.Cache;
 import dev.userprofiles.infra.Http;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.RedisKeys;
-import dev.userprofiles.cache.proto.CachedUserProfile;
 import dev.userprofiles.infra.ServiceInstance;
+import dev.userprofiles.profile.ProfileCache;
 import dev.userprofiles.profile.UserProfile;
+import dev.userprofiles.profile.proto.CachedUserProfile;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -90,8 +91,8 @@ class NearCacheTests {
 		assertThat(http.put(instance.url("/users/" + id), Http.profileJson(username, "Version 2")).version())
 			.isEqualTo(2);
 		RedisKeys redis = new RedisKeys(instance.bean(RedisConnectionFactory.class));
-		String key = RedisKeys.cacheKey(CacheNames.USERS, id);
-		org.springframework.cache.Cache users = instance.bean(CacheManager.class).getCache(CacheNames.USERS);
+		String key = RedisKeys.cacheKey(ProfileCache.NAME, id);
+		org.springframework.cache.Cache users = instance.bean(CacheManager.class).getCache(ProfileCache.NAME);
 
 		// The write of version 1 arrives after version 2 was written through.
 		users.put(id, version1);
@@ -239,7 +240,7 @@ class NearCacheTests {
 	private static double joined(ServiceInstance instance) {
 		Counter counter = instance.bean(MeterRegistry.class)
 			.find("cache.near.joined")
-			.tag("cache", CacheNames.USERS)
+			.tag("cache", ProfileCache.NAME)
 			.counter();
 		return (counter != null) ? counter.count() : 0;
 	}
@@ -293,7 +294,7 @@ class NearCacheTests {
 	}
 
 	private static Cache<?, ?> localLevel(ServiceInstance instance) {
-		NearCache cache = (NearCache) instance.bean(CacheManager.class).getCache(CacheNames.USERS);
+		NearCache cache = (NearCache) instance.bean(CacheManager.class).getCache(ProfileCache.NAME);
 		assertThat(cache).as("the users cache has a local level").isNotNull();
 		return cache.localLevel();
 	}

@@ -17,8 +17,9 @@ import dev.userprofiles.infra.Http;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.infra.TestInfrastructure;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.userprofiles.profile.ProfileCache;
 import io.lettuce.core.cluster.SlotHash;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -252,7 +253,7 @@ class RedisFailureUnderLoadTests {
 	private static final class RedisKeysOf {
 
 		static byte[] users(long id) {
-			return ("profiles:" + CacheNames.USERS + "::" + id).getBytes();
+			return ("profiles:" + ProfileCache.NAME + "::" + id).getBytes();
 		}
 
 	}

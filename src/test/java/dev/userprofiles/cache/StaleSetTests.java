@@ -6,11 +6,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
-import dev.userprofiles.cache.proto.CachedUserProfile;
 import dev.userprofiles.infra.Http;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceInstance;
+import dev.userprofiles.profile.ProfileCache;
+import dev.userprofiles.profile.proto.CachedUserProfile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,7 +156,7 @@ class StaleSetTests {
 	private static long cachedVersion(ServiceInstance instance, long id) throws Exception {
 		String prefix = (instance == textbook) ? CacheConfigurations.TEXTBOOK_KEY_PREFIX : "profiles:";
 		byte[] bytes = new RedisKeys(instance.bean(RedisConnectionFactory.class))
-			.get(prefix + CacheNames.USERS + "::" + id);
+			.get(prefix + ProfileCache.NAME + "::" + id);
 		return (bytes != null) ? CachedUserProfile.parseFrom(bytes).getVersion() : 0;
 	}
 
@@ -169,13 +170,13 @@ class StaleSetTests {
 		long id = http.post(leased.url("/users"), Http.profileJson(username, "Clear")).id();
 		assertThat(http.get(leased.url("/users/" + id)).status()).isEqualTo(200);
 		RedisKeys redis = new RedisKeys(leased.bean(RedisConnectionFactory.class));
-		String valueKey = RedisKeys.cacheKey(CacheNames.USERS, id);
+		String valueKey = RedisKeys.cacheKey(ProfileCache.NAME, id);
 		String leaseKey = new String(LeaseCacheWriter.leaseKey(valueKey.getBytes(StandardCharsets.UTF_8)),
 				StandardCharsets.UTF_8);
 		// As if a load of this profile were running somewhere.
 		redis.set(leaseKey, "token".getBytes(StandardCharsets.UTF_8));
 
-		leased.bean(CacheManager.class).getCache(CacheNames.USERS).clear();
+		leased.bean(CacheManager.class).getCache(ProfileCache.NAME).clear();
 
 		assertThat(redis.exists(valueKey)).as("value after clear()").isFalse();
 		assertThat(redis.exists(leaseKey)).as("lease after clear()").isFalse();
@@ -183,7 +184,7 @@ class StaleSetTests {
 
 	@Test
 	void asynchronousReadsAreRefusedRatherThanBypassingLeases() {
-		Cache users = leased.bean(CacheManager.class).getCache(CacheNames.USERS);
+		Cache users = leased.bean(CacheManager.class).getCache(ProfileCache.NAME);
 		Cache redisLevel = (users instanceof NearCache near) ? near.redisLevel() : users;
 
 		assertThatExceptionOfType(UnsupportedOperationException.class).isThrownBy(() -> users.retrieve(1L));

@@ -3,6 +3,7 @@ package dev.userprofiles.cache;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.userprofiles.profile.ProfileCache;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.annotation.Bean;
@@ -29,12 +30,10 @@ class TextbookCache {
 	RedisCacheManager cacheManager(RedisConnectionFactory connectionFactory, ProfileCacheProperties properties) {
 		Map<String, RedisCacheConfiguration> caches = new LinkedHashMap<>();
 		properties.caches()
-			.forEach((name, spec) -> caches.put(name,
-					RedisCacheConfiguration.defaultCacheConfig()
-						.entryTtl(spec.ttl())
-						.computePrefixWith((cacheName) -> properties.keyPrefix() + cacheName + "::")
-						.serializeValuesWith(
-								SerializationPair.fromSerializer(CacheConfiguration.valueSerializer(spec.format())))));
+			.forEach((name, spec) -> caches.put(name, RedisCacheConfiguration.defaultCacheConfig()
+				.entryTtl(spec.ttl())
+				.computePrefixWith((cacheName) -> properties.keyPrefix() + cacheName + "::")
+				.serializeValuesWith(SerializationPair.fromSerializer(new ProfileCache().serializer(spec.format())))));
 		RedisCacheWriter writer = RedisCacheWriter
 			.create(connectionFactory, (configurer) -> configurer.immediateWrites())
 			.withStatisticsCollector(CacheStatisticsCollector.create());

@@ -13,11 +13,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.userprofiles.cache.CacheNames;
 import dev.userprofiles.infra.Http;
 import dev.userprofiles.infra.ReplicationSlots;
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.infra.TestInfrastructure;
+import dev.userprofiles.profile.ProfileCache;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -221,7 +221,7 @@ class ChangeCaptureTests {
 	 */
 	private static void assertCachesEqualTheDatabase(List<ServiceInstance> serving) {
 		for (ServiceInstance instance : serving) {
-			Cache cache = instance.bean(CacheManager.class).getCache(CacheNames.USERS);
+			Cache cache = instance.bean(CacheManager.class).getCache(ProfileCache.NAME);
 			assertThat(cache).isNotNull();
 			int cached = 0;
 			for (long id : ids) {

@@ -4,12 +4,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.userprofiles.cache.CacheNames;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceTest;
 import dev.userprofiles.infra.TestInfrastructure;
-import com.google.protobuf.InvalidProtocolBufferException;
-import dev.userprofiles.cache.proto.CachedUserProfile;
+import dev.userprofiles.profile.proto.CachedUserProfile;
 import io.lettuce.core.internal.HostAndPort;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -51,7 +50,7 @@ class MasterFailoverTests {
 		ApiClient api = new ApiClient(this.port);
 		RedisKeys redis = new RedisKeys(this.connectionFactory);
 		long id = api.createProfile().get("id").asLong();
-		String key = RedisKeys.cacheKey(CacheNames.USERS, id);
+		String key = RedisKeys.cacheKey(ProfileCache.NAME, id);
 		int master = masterIndexOf(key);
 
 		this.infrastructure.stopRedisNode(master);
@@ -79,7 +78,7 @@ class MasterFailoverTests {
 		ApiClient api = new ApiClient(this.port);
 		JsonNode created = api.createProfile();
 		long id = created.get("id").asLong();
-		String key = RedisKeys.cacheKey(CacheNames.USERS, id);
+		String key = RedisKeys.cacheKey(ProfileCache.NAME, id);
 		// Version 1 is cached and replicated; its master is about to die.
 		assertThat(api.get("/users/" + id).json().get("version").asLong()).isEqualTo(1);
 		int master = masterIndexOf(key);
@@ -113,7 +112,7 @@ class MasterFailoverTests {
 	 */
 	private String redis(long id) {
 		try {
-			byte[] bytes = new RedisKeys(this.connectionFactory).get(RedisKeys.cacheKey(CacheNames.USERS, id));
+			byte[] bytes = new RedisKeys(this.connectionFactory).get(RedisKeys.cacheKey(ProfileCache.NAME, id));
 			if (bytes == null) {
 				return "absent";
 			}

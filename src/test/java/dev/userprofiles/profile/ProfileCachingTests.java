@@ -5,10 +5,9 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 
-import dev.userprofiles.cache.CacheNames;
-import dev.userprofiles.cache.proto.CachedUserProfile;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceTest;
+import dev.userprofiles.profile.proto.CachedUserProfile;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.persistence.EntityManagerFactory;
@@ -63,7 +62,7 @@ class ProfileCachingTests {
 	void readStoresProtobufEntryWithConfiguredTtlWithinJitter() throws Exception {
 		JsonNode created = this.api.createProfile();
 		long id = created.get("id").asLong();
-		String key = RedisKeys.cacheKey(CacheNames.USERS, id);
+		String key = RedisKeys.cacheKey(ProfileCache.NAME, id);
 		this.redis.delete(key);
 
 		assertThat(this.api.get("/users/" + id).status()).isEqualTo(200);
@@ -89,7 +88,7 @@ class ProfileCachingTests {
 		for (int i = 0; i < 10; i++) {
 			long id = this.api.createProfile().get("id").asLong();
 			this.api.get("/users/" + id);
-			ttlSeconds.add(this.redis.ttl(RedisKeys.cacheKey(CacheNames.USERS, id)).toSeconds());
+			ttlSeconds.add(this.redis.ttl(RedisKeys.cacheKey(ProfileCache.NAME, id)).toSeconds());
 		}
 		assertThat(ttlSeconds).hasSizeGreaterThan(1);
 	}
@@ -97,7 +96,7 @@ class ProfileCachingTests {
 	@Test
 	void secondReadIssuesNoSql() {
 		long id = this.api.createProfile().get("id").asLong();
-		this.redis.delete(RedisKeys.cacheKey(CacheNames.USERS, id));
+		this.redis.delete(RedisKeys.cacheKey(ProfileCache.NAME, id));
 		long beforeMiss = this.sql.getPrepareStatementCount();
 		this.api.get("/users/" + id);
 		long afterMiss = this.sql.getPrepareStatementCount();
@@ -113,10 +112,10 @@ class ProfileCachingTests {
 	@Test
 	void hitsAndMissesAreCountedInCacheMetrics() {
 		long id = this.api.createProfile().get("id").asLong();
-		this.redis.delete(RedisKeys.cacheKey(CacheNames.USERS, id));
+		this.redis.delete(RedisKeys.cacheKey(ProfileCache.NAME, id));
 		double hits = cacheGets("hit");
 		double misses = cacheGets("miss");
-		double localHits = cacheGets(CacheNames.USERS + ".local", "hit");
+		double localHits = cacheGets(ProfileCache.NAME + ".local", "hit");
 
 		this.api.get("/users/" + id);
 		this.api.get("/users/" + id);
@@ -124,15 +123,16 @@ class ProfileCachingTests {
 		// The second read is a hit of the local level, in front of Redis.
 		assertThat(cacheGets("miss")).isEqualTo(misses + 1);
 		assertThat(cacheGets("hit")).isEqualTo(hits);
-		assertThat(cacheGets(CacheNames.USERS + ".local", "hit")).isEqualTo(localHits + 1);
-		assertThat(this.meters.get("cache.puts").tag("cache", CacheNames.USERS).functionCounter().count()).isPositive();
+		assertThat(cacheGets(ProfileCache.NAME + ".local", "hit")).isEqualTo(localHits + 1);
+		assertThat(this.meters.get("cache.puts").tag("cache", ProfileCache.NAME).functionCounter().count())
+			.isPositive();
 	}
 
 	@Test
 	void creationLeavesTheCacheToTheFirstRead() {
 		long id = this.api.createProfile().get("id").asLong();
 
-		assertThat(this.redis.exists(RedisKeys.cacheKey(CacheNames.USERS, id))).isFalse();
+		assertThat(this.redis.exists(RedisKeys.cacheKey(ProfileCache.NAME, id))).isFalse();
 	}
 
 	@Test
@@ -141,7 +141,7 @@ class ProfileCachingTests {
 				"select coalesce(last_value, 0) + 1 from pg_sequences"
 						+ " where schemaname || '.' || sequencename = pg_get_serial_sequence('user_profiles', 'id')",
 				Long.class);
-		String key = RedisKeys.cacheKey(CacheNames.USERS, next);
+		String key = RedisKeys.cacheKey(ProfileCache.NAME, next);
 
 		assertThat(this.api.get("/users/" + next).status()).isEqualTo(404);
 		assertThat(this.redis.ttl(key)).as("absent entry TTL").isBetween(Duration.ofMillis(1), Duration.ofSeconds(2));
@@ -156,13 +156,13 @@ class ProfileCachingTests {
 		JsonNode created = this.api.createProfile();
 		long id = created.get("id").asLong();
 		this.api.get("/users/" + id);
-		assertThat(this.redis.exists(RedisKeys.cacheKey(CacheNames.USERS, id))).isTrue();
+		assertThat(this.redis.exists(RedisKeys.cacheKey(ProfileCache.NAME, id))).isTrue();
 
 		this.api.put("/users/" + id, ApiClient.profileJson(created.get("username").asString(),
 				created.get("email").asString(), "Updated Name"));
 
 		CachedUserProfile cached = CachedUserProfile
-			.parseFrom(this.redis.get(RedisKeys.cacheKey(CacheNames.USERS, id)));
+			.parseFrom(this.redis.get(RedisKeys.cacheKey(ProfileCache.NAME, id)));
 		assertThat(cached.getVersion()).isEqualTo(2);
 		assertThat(cached.getDisplayName()).isEqualTo("Updated Name");
 		long statements = this.sql.getPrepareStatementCount();
@@ -178,18 +178,18 @@ class ProfileCachingTests {
 		this.api.put("/users/" + id, ApiClient.profileJson(created.get("username").asString(),
 				created.get("email").asString(), "Updated Name"));
 
-		assertThat(this.redis.exists(RedisKeys.cacheKey(CacheNames.USERS, id))).isFalse();
+		assertThat(this.redis.exists(RedisKeys.cacheKey(ProfileCache.NAME, id))).isFalse();
 	}
 
 	@Test
 	void deleteRemovesTheEntry() {
 		long id = this.api.createProfile().get("id").asLong();
 		this.api.get("/users/" + id);
-		assertThat(this.redis.exists(RedisKeys.cacheKey(CacheNames.USERS, id))).isTrue();
+		assertThat(this.redis.exists(RedisKeys.cacheKey(ProfileCache.NAME, id))).isTrue();
 
 		this.api.delete("/users/" + id);
 
-		assertThat(this.redis.exists(RedisKeys.cacheKey(CacheNames.USERS, id))).isFalse();
+		assertThat(this.redis.exists(RedisKeys.cacheKey(ProfileCache.NAME, id))).isFalse();
 		assertThat(this.api.get("/users/" + id).status()).isEqualTo(404);
 	}
 
@@ -210,7 +210,7 @@ class ProfileCachingTests {
 	void corruptEntryIsReplacedNotServed() throws Exception {
 		JsonNode created = this.api.createProfile();
 		long id = created.get("id").asLong();
-		String key = RedisKeys.cacheKey(CacheNames.USERS, id);
+		String key = RedisKeys.cacheKey(ProfileCache.NAME, id);
 		double errors = cacheErrors();
 		this.redis.set(key, new byte[] { (byte) 0xff, 0x00, 0x13, 0x37, 0x42 });
 
@@ -232,13 +232,13 @@ class ProfileCachingTests {
 		JsonNode created = this.api.createProfile();
 		long id = created.get("id").asLong();
 		// Valid protobuf (field 2 = "x") that no write produces: id and version 0.
-		this.redis.set(RedisKeys.cacheKey(CacheNames.USERS, id), new byte[] { 0x12, 0x01, 'x' });
+		this.redis.set(RedisKeys.cacheKey(ProfileCache.NAME, id), new byte[] { 0x12, 0x01, 'x' });
 
 		assertThat(this.api.get("/users/" + id).json()).isEqualTo(created);
 	}
 
 	private double cacheGets(String result) {
-		return cacheGets(CacheNames.USERS, result);
+		return cacheGets(ProfileCache.NAME, result);
 	}
 
 	private double cacheGets(String cache, String result) {
@@ -247,7 +247,7 @@ class ProfileCachingTests {
 
 	private double cacheErrors() {
 		return this.meters.find("cache.errors")
-			.tag("cache", CacheNames.USERS)
+			.tag("cache", ProfileCache.NAME)
 			.counters()
 			.stream()
 			.mapToDouble(Counter::count)

@@ -3,7 +3,6 @@ package dev.userprofiles.profile;
 import java.time.Duration;
 import java.util.List;
 
-import dev.userprofiles.cache.CacheNames;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceTest;
 import dev.userprofiles.infra.TestInfrastructure;
@@ -90,7 +89,7 @@ class RedisOutageTests {
 		}
 
 		// Caching resumes without a restart once Lettuce has reconnected.
-		String key = RedisKeys.cacheKey(CacheNames.USERS, id);
+		String key = RedisKeys.cacheKey(ProfileCache.NAME, id);
 		await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
 			assertThat(api.get("/users/" + id).status()).isEqualTo(200);
 			return redis.existsIfReachable(key);

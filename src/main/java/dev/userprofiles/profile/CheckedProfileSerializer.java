@@ -1,6 +1,5 @@
-package dev.userprofiles.cache;
+package dev.userprofiles.profile;
 
-import dev.userprofiles.profile.UserProfile;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.serializer.RedisSerializer;
@@ -8,9 +7,9 @@ import org.springframework.data.redis.serializer.SerializationException;
 
 /**
  * Makes whatever a cache entry holds decode to a well-formed profile or fail with
- * {@link SerializationException}, the one failure {@link TolerantCacheErrorHandler}
- * treats as a miss and evicts. Without it, bytes that parse yet hold no profile a write
- * produces came back as profiles with nulls (JSON), to be served, or threw a
+ * {@link SerializationException}, the one failure the cache layer's error handler treats
+ * as a miss and evicts. Without it, bytes that parse yet hold no profile a write produces
+ * came back as profiles with nulls (JSON), to be served, or threw a
  * {@code DateTimeException} from an out-of-range timestamp (protobuf), which the handler
  * counted as a failed read without evicting the entry, so every read of it missed (found
  * by the codec properties of issue 16).

@@ -1,13 +1,13 @@
-package dev.userprofiles.cache;
+package dev.userprofiles.profile;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
-import dev.userprofiles.cache.proto.CachedUserProfile;
-import dev.userprofiles.profile.UserProfile;
+import dev.userprofiles.cache.ValueFormat;
+import dev.userprofiles.profile.proto.CachedUserProfile;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 import org.springframework.data.redis.serializer.RedisSerializer;
 import org.springframework.data.redis.serializer.SerializationException;
@@ -20,6 +20,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 class ValueSerializersTests {
 
+	private static final ProfileCache CODEC = new ProfileCache();
+
 	static final UserProfile FULL = new UserProfile(42, "ada", "ada@example.com", "Ada Lovelace", "Analyst",
 			"https://example.com/ada.png", "en-GB", Instant.parse("2026-01-02T03:04:05.123456Z"),
 			Instant.parse("2026-02-03T04:05:06.654321Z"), 3);
@@ -30,7 +32,7 @@ class ValueSerializersTests {
 	@ParameterizedTest
 	@EnumSource(ValueFormat.class)
 	void roundTripsFullAndMinimalProfiles(ValueFormat format) {
-		RedisSerializer<UserProfile> serializer = CacheConfiguration.valueSerializer(format);
+		RedisSerializer<UserProfile> serializer = CODEC.serializer(format);
 
 		assertThat(serializer.deserialize(serializer.serialize(FULL))).isEqualTo(FULL);
 		assertThat(serializer.deserialize(serializer.serialize(MINIMAL))).isEqualTo(MINIMAL);
@@ -39,7 +41,7 @@ class ValueSerializersTests {
 	@ParameterizedTest
 	@EnumSource(ValueFormat.class)
 	void refusesGarbage(ValueFormat format) {
-		RedisSerializer<UserProfile> serializer = CacheConfiguration.valueSerializer(format);
+		RedisSerializer<UserProfile> serializer = CODEC.serializer(format);
 
 		assertThatExceptionOfType(SerializationException.class)
 			.isThrownBy(() -> serializer.deserialize(new byte[] { (byte) 0xff, 0x00, 0x13, 0x37 }));
@@ -49,15 +51,13 @@ class ValueSerializersTests {
 
 	@Test
 	void protobufIsTheGeneratedMessage() throws Exception {
-		byte[] bytes = CacheConfiguration.valueSerializer(ValueFormat.PROTOBUF).serialize(FULL);
+		byte[] bytes = CODEC.serializer(ValueFormat.PROTOBUF).serialize(FULL);
 
 		CachedUserProfile message = CachedUserProfile.parseFrom(bytes);
 		assertThat(message.getId()).isEqualTo(42);
 		assertThat(message.getCreatedAtMicros()).isEqualTo(1767323045123456L);
 		assertThat(message.hasBio()).isTrue();
-		assertThat(
-				CachedUserProfile.parseFrom(CacheConfiguration.valueSerializer(ValueFormat.PROTOBUF).serialize(MINIMAL))
-					.hasBio())
+		assertThat(CachedUserProfile.parseFrom(CODEC.serializer(ValueFormat.PROTOBUF).serialize(MINIMAL)).hasBio())
 			.isFalse();
 	}
 
@@ -66,13 +66,12 @@ class ValueSerializersTests {
 		byte[] onlyUsername = CachedUserProfile.newBuilder().setUsername("x").build().toByteArray();
 
 		assertThatExceptionOfType(SerializationException.class)
-			.isThrownBy(() -> CacheConfiguration.valueSerializer(ValueFormat.PROTOBUF).deserialize(onlyUsername));
+			.isThrownBy(() -> CODEC.serializer(ValueFormat.PROTOBUF).deserialize(onlyUsername));
 	}
 
 	@Test
 	void jsonHasNoTypeHintsAndIsoTimestamps() {
-		String json = new String(CacheConfiguration.valueSerializer(ValueFormat.JSON).serialize(FULL),
-				StandardCharsets.UTF_8);
+		String json = new String(CODEC.serializer(ValueFormat.JSON).serialize(FULL), StandardCharsets.UTF_8);
 
 		assertThat(json).doesNotContain("@class", "@type", "dev.userprofiles")
 			.contains("\"createdAt\":\"2026-01-02T03:04:05.123456Z\"")
@@ -85,14 +84,13 @@ class ValueSerializersTests {
 		String planted = "[\"java.net.URL\", \"http://127.0.0.1/\"]";
 
 		assertThatExceptionOfType(SerializationException.class)
-			.isThrownBy(() -> CacheConfiguration.valueSerializer(ValueFormat.JSON)
-				.deserialize(planted.getBytes(StandardCharsets.UTF_8)));
+			.isThrownBy(() -> CODEC.serializer(ValueFormat.JSON).deserialize(planted.getBytes(StandardCharsets.UTF_8)));
 	}
 
 	@Test
 	void protobufIsSmallerThanJson() {
-		int protobuf = CacheConfiguration.valueSerializer(ValueFormat.PROTOBUF).serialize(FULL).length;
-		int json = CacheConfiguration.valueSerializer(ValueFormat.JSON).serialize(FULL).length;
+		int protobuf = CODEC.serializer(ValueFormat.PROTOBUF).serialize(FULL).length;
+		int json = CODEC.serializer(ValueFormat.JSON).serialize(FULL).length;
 
 		assertThat(protobuf).isLessThan(json);
 	}

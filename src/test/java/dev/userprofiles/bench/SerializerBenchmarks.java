@@ -1,4 +1,4 @@
-package dev.userprofiles.cache;
+package dev.userprofiles.bench;
 
 import java.time.Instant;
 import java.util.Comparator;
@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import dev.userprofiles.cache.ValueFormat;
+import dev.userprofiles.profile.ProfileCache;
 import dev.userprofiles.profile.UserProfile;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -163,8 +165,8 @@ public class SerializerBenchmarks {
 
 	private static RedisSerializer<? super UserProfile> serializer(String format) {
 		return switch (format) {
-			case "protobuf" -> CacheConfiguration.valueSerializer(ValueFormat.PROTOBUF);
-			case "json" -> CacheConfiguration.valueSerializer(ValueFormat.JSON);
+			case "protobuf" -> new ProfileCache().serializer(ValueFormat.PROTOBUF);
+			case "json" -> new ProfileCache().serializer(ValueFormat.JSON);
 			// What Boot's default RedisCacheConfiguration stores values with.
 			case "jdk" -> new JdkSerializationRedisSerializer();
 			default -> throw new IllegalArgumentException("Unknown format: " + format);

@@ -1,8 +1,8 @@
-package dev.userprofiles.cache;
+package dev.userprofiles.bench;
 
 import java.util.List;
 
-import dev.userprofiles.cache.SerializerBenchmarks.Measurement;
+import dev.userprofiles.bench.SerializerBenchmarks.Measurement;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

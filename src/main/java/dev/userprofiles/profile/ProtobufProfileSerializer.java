@@ -1,10 +1,9 @@
-package dev.userprofiles.cache;
+package dev.userprofiles.profile;
 
 import java.time.Instant;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.userprofiles.cache.proto.CachedUserProfile;
-import dev.userprofiles.profile.UserProfile;
+import dev.userprofiles.profile.proto.CachedUserProfile;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.serializer.RedisSerializer;

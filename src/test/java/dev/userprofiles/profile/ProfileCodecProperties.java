@@ -1,8 +1,8 @@
-package dev.userprofiles.cache;
+package dev.userprofiles.profile;
 
 import java.time.Instant;
 
-import dev.userprofiles.profile.UserProfile;
+import dev.userprofiles.cache.ValueFormat;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -23,6 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ProfileCodecProperties {
 
+	private static final ProfileCache CODEC = new ProfileCache();
+
 	/** Postgres keeps microseconds; years 1 to 9999 are the range the API writes. */
 	private static final long FIRST_MICROS = -62135596800_000_000L;
 
@@ -30,20 +32,20 @@ class ProfileCodecProperties {
 
 	@Property
 	void everyProfileRoundTrips(@ForAll("profiles") UserProfile profile, @ForAll ValueFormat format) {
-		RedisSerializer<UserProfile> codec = CacheConfiguration.valueSerializer(format);
+		RedisSerializer<UserProfile> codec = CODEC.serializer(format);
 
 		assertThat(codec.deserialize(codec.serialize(profile))).isEqualTo(profile);
 	}
 
 	@Property
 	void arbitraryBytesDecodeOrAreUnreadable(@ForAll @Size(max = 400) byte[] bytes, @ForAll ValueFormat format) {
-		assertDecodesOrIsUnreadable(CacheConfiguration.valueSerializer(format), bytes);
+		assertDecodesOrIsUnreadable(CODEC.serializer(format), bytes);
 	}
 
 	@Property
 	void damagedEntriesDecodeOrAreUnreadable(@ForAll("profiles") UserProfile profile, @ForAll ValueFormat format,
 			@ForAll @Size(min = 1, max = 8) int[] positions, @ForAll byte replacement) {
-		RedisSerializer<UserProfile> codec = CacheConfiguration.valueSerializer(format);
+		RedisSerializer<UserProfile> codec = CODEC.serializer(format);
 		byte[] bytes = codec.serialize(profile);
 		for (int position : positions) {
 			bytes[Math.floorMod(position, bytes.length)] = replacement;

@@ -1,6 +1,7 @@
-package dev.userprofiles.cache;
+package dev.userprofiles.profile;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.userprofiles.cache.ValueFormat;
 
 /**
  * Coverage-guided fuzzing of the cache codecs: whatever bytes a cache entry holds decode
@@ -10,15 +11,16 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
  */
 class ProfileCodecFuzzTests {
 
+	private static final ProfileCache CODEC = new ProfileCache();
+
 	@FuzzTest(maxDuration = "2m")
 	void protobufDecodesOrIsUnreadable(byte[] bytes) {
-		ProfileCodecProperties.assertDecodesOrIsUnreadable(CacheConfiguration.valueSerializer(ValueFormat.PROTOBUF),
-				bytes);
+		ProfileCodecProperties.assertDecodesOrIsUnreadable(CODEC.serializer(ValueFormat.PROTOBUF), bytes);
 	}
 
 	@FuzzTest(maxDuration = "2m")
 	void jsonDecodesOrIsUnreadable(byte[] bytes) {
-		ProfileCodecProperties.assertDecodesOrIsUnreadable(CacheConfiguration.valueSerializer(ValueFormat.JSON), bytes);
+		ProfileCodecProperties.assertDecodesOrIsUnreadable(CODEC.serializer(ValueFormat.JSON), bytes);
 	}
 
 }
