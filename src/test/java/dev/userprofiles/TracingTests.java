@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ServiceInstance;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -28,7 +28,7 @@ import static org.awaitility.Awaitility.await;
  */
 class TracingTests {
 
-	private static final Http http = new Http();
+	private static final ApiClient http = new ApiClient();
 
 	@Test
 	void aMissAndAHitHaveTheSpanTreesOfTheirPaths() {
@@ -51,7 +51,7 @@ class TracingTests {
 			}, (trace) -> descendants(trace, root(trace)).stream()
 				.anyMatch((span) -> span.getName().equals("cache.local") && "true".equals(attribute(span, "hit"))));
 			spans.reset();
-			assertThat(http.put(url, Http.profileJson("traced" + id, "Traced again")).status()).isEqualTo(200);
+			assertThat(http.put(url, ApiClient.profileJson("traced" + id, "Traced again")).status()).isEqualTo(200);
 			List<SpanData> write = requestTrace(spans, "PUT");
 
 			System.out.println("[tracing] miss:\n" + tree(miss) + "[tracing] hit:\n" + tree(hit) + "[tracing] PUT:\n"

@@ -31,7 +31,7 @@ import dev.userprofiles.bench.BenchResults.Stat;
 import dev.userprofiles.bench.BenchResults.Target;
 import dev.userprofiles.bench.service.BootDefaultCaching;
 import dev.userprofiles.bench.service.PreloadedMap;
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.TestCredentials;
 import dev.userprofiles.infra.TestInfrastructure;
 import io.lettuce.core.internal.HostAndPort;
@@ -450,11 +450,11 @@ public final class Benchmark {
 	 * same body from the service as from no cache, for a sample of ids.
 	 */
 	private void requireSameAsDatabase(String scenario) {
-		Http http = new Http();
+		ApiClient http = new ApiClient();
 		for (int i = 0; i < 20; i++) {
 			long id = 1 + (long) i * this.settings.profiles() / 20;
-			Http.Result cached = http.get(url(scenario, id));
-			Http.Result database = http.get(url(NO_CACHE, id));
+			ApiClient.Response cached = http.get(url(scenario, id));
+			ApiClient.Response database = http.get(url(NO_CACHE, id));
 			if (cached.status() != 200 || !cached.body().equals(database.body())) {
 				throw new IllegalStateException(
 						scenario + " answered GET /users/" + id + " with " + cached.status() + " " + cached.body()

@@ -34,7 +34,7 @@ import dev.userprofiles.bench.LeverReport.Chart;
 import dev.userprofiles.bench.LeverReport.Output;
 import dev.userprofiles.bench.LeverReport.Section;
 import dev.userprofiles.infra.ConsistencyCheck;
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.LocalRedisCluster;
 import dev.userprofiles.infra.ReplicationSlots;
 import dev.userprofiles.infra.TestInfrastructure;
@@ -115,7 +115,7 @@ final class Levers {
 	/** Running services by name, properties and cluster. */
 	private final Map<String, ServiceProcess> running = new LinkedHashMap<>();
 
-	private final Http http = new Http();
+	private final ApiClient http = new ApiClient();
 
 	/**
 	 * What the other shards answered to a write while a whole shard was lost (topology).
@@ -622,7 +622,7 @@ final class Levers {
 		long limit = written + this.settings.stalenessLimit().toNanos();
 		while (System.nanoTime() < limit) {
 			countRead.applyAsLong(System.nanoTime());
-			Http.Result result = this.http.get(url(service) + "/users/" + id);
+			ApiClient.Response result = this.http.get(url(service) + "/users/" + id);
 			if (result.status() == 200 && result.version() == version) {
 				return new Staleness((System.nanoTime() - written) / 1_000_000, 0, false);
 			}

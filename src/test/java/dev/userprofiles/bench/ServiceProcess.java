@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.TestTokens;
 import org.jspecify.annotations.Nullable;
 
@@ -78,7 +78,7 @@ public final class ServiceProcess implements AutoCloseable {
 		catch (IOException ex) {
 			throw new IllegalStateException("Cannot start " + command, ex);
 		}
-		Http http = new Http();
+		ApiClient http = new ApiClient();
 		long deadline = start + TimeUnit.SECONDS.toNanos(90);
 		while (System.nanoTime() < deadline) {
 			if (!process.isAlive()) {

@@ -123,7 +123,7 @@ final class CacheConfigurations {
 				if (System.nanoTime() > deadline) {
 					throw new AssertionError("Instance on port " + instance.port() + " reads no replica after 15 s");
 				}
-				new dev.userprofiles.infra.Http().get(instance.url("/users/" + Long.MAX_VALUE));
+				new dev.userprofiles.infra.ApiClient().get(instance.url("/users/" + Long.MAX_VALUE));
 				try {
 					Thread.sleep(200);
 				}

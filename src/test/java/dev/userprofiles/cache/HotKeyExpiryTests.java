@@ -10,7 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.ServiceInstance;
 import org.apache.commons.logging.Log;
@@ -35,7 +35,7 @@ class HotKeyExpiryTests {
 
 	private static final int CLIENTS = 8;
 
-	private static final Http http = new Http();
+	private static final ApiClient http = new ApiClient();
 
 	private static ServiceInstance leased;
 
@@ -75,7 +75,7 @@ class HotKeyExpiryTests {
 
 	private static Spike hammer(ServiceInstance instance) throws Exception {
 		String username = "expiring" + System.nanoTime();
-		long id = http.post(instance.url("/users"), Http.profileJson(username, "Hot")).id();
+		long id = http.post(instance.url("/users"), ApiClient.profileJson(username, "Hot")).id();
 		http.get(instance.url("/users/" + id));
 		ProfileLoads loads = instance.bean(ProfileLoads.class);
 		int loadsBefore = loads.loadsOf(id);
@@ -88,7 +88,7 @@ class HotKeyExpiryTests {
 			for (int i = 0; i < CLIENTS; i++) {
 				clients.add(executor.submit(() -> {
 					while (System.nanoTime() - end < 0) {
-						Http.Result result = http.get(instance.url("/users/" + id));
+						ApiClient.Response result = http.get(instance.url("/users/" + id));
 						latencies.add(result.nanos() / 1000);
 						if (result.status() != 200) {
 							failures.add(result.status());

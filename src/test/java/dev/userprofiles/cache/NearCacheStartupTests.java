@@ -3,7 +3,7 @@ package dev.userprofiles.cache;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.infra.TestInfrastructure;
 import org.awaitility.core.ConditionTimeoutException;
@@ -18,14 +18,14 @@ import static org.awaitility.Awaitility.await;
  */
 class NearCacheStartupTests {
 
-	private static final Http http = new Http();
+	private static final ApiClient http = new ApiClient();
 
 	@Test
 	void startsWhileRedisIsDownAndJoinsTheBusWhenItReturns() {
 		TestInfrastructure infrastructure = TestInfrastructure.get();
 		long id;
 		try (ServiceInstance seeding = CacheConfigurations.leased()) {
-			id = http.post(seeding.url("/users"), Http.profileJson("boot" + System.nanoTime(), "Boot")).id();
+			id = http.post(seeding.url("/users"), ApiClient.profileJson("boot" + System.nanoTime(), "Boot")).id();
 		}
 		infrastructure.stopAllRedisNodes();
 		ServiceInstance instance = null;
@@ -41,15 +41,16 @@ class NearCacheStartupTests {
 			await().atMost(Duration.ofSeconds(60))
 				.pollInterval(Duration.ofMillis(200))
 				.until(() -> started.bean(InvalidationBus.class).servesLocally());
-			AtomicReference<Http.Result> last = new AtomicReference<>();
+			AtomicReference<ApiClient.Response> last = new AtomicReference<>();
 			try {
 				await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
-					last.set(http.post(started.url("/users"), Http.profileJson("after" + System.nanoTime(), "After")));
+					last.set(http.post(started.url("/users"),
+							ApiClient.profileJson("after" + System.nanoTime(), "After")));
 					return last.get().status() == 201;
 				});
 			}
 			catch (ConditionTimeoutException ex) {
-				Http.Result answer = last.get();
+				ApiClient.Response answer = last.get();
 				throw new AssertionError("No POST answered 201 within 60 s of joining the bus; the last answer: "
 						+ ((answer != null) ? answer.status() + " " + answer.body() : "none") + "; serving locally: "
 						+ started.bean(InvalidationBus.class).servesLocally(), ex);

@@ -10,7 +10,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceInstance;
@@ -45,7 +45,7 @@ class NearCacheTests {
 
 	private static final Log logger = LogFactory.getLog(NearCacheTests.class);
 
-	private static final Http http = new Http();
+	private static final ApiClient http = new ApiClient();
 
 	private static final List<ServiceInstance> instances = new ArrayList<>();
 
@@ -84,11 +84,11 @@ class NearCacheTests {
 	void aLateWriteThroughNeverReplacesANewerEntryNorRecreatesAnEvictedOne() throws Exception {
 		ServiceInstance instance = instances.get(0);
 		String username = "late" + System.nanoTime();
-		Http.Result created = http.post(instance.url("/users"), Http.profileJson(username, "Version 1"));
+		ApiClient.Response created = http.post(instance.url("/users"), ApiClient.profileJson(username, "Version 1"));
 		long id = created.id();
-		Http.Result first = http.get(instance.url("/users/" + id));
+		ApiClient.Response first = http.get(instance.url("/users/" + id));
 		UserProfile version1 = JsonMapper.builder().build().readValue(first.body(), UserProfile.class);
-		assertThat(http.put(instance.url("/users/" + id), Http.profileJson(username, "Version 2")).version())
+		assertThat(http.put(instance.url("/users/" + id), ApiClient.profileJson(username, "Version 2")).version())
 			.isEqualTo(2);
 		RedisKeys redis = new RedisKeys(instance.bean(RedisConnectionFactory.class));
 		String key = RedisKeys.cacheKey(ProfileCache.NAME, id);
@@ -114,7 +114,7 @@ class NearCacheTests {
 		ServiceInstance stalled = instances.get(1);
 		ServiceInstance other = instances.get(2);
 		String username = "stall" + System.nanoTime();
-		long id = http.post(writer.url("/users"), Http.profileJson(username, "Before")).id();
+		long id = http.post(writer.url("/users"), ApiClient.profileJson(username, "Before")).id();
 		for (ServiceInstance instance : instances) {
 			// Twice: the second read is a local hit on every instance.
 			http.get(instance.url("/users/" + id));
@@ -128,13 +128,13 @@ class NearCacheTests {
 		int writes = 0;
 		int staleReads = 0;
 		while (System.nanoTime() - pausedAt < Duration.ofSeconds(4).toNanos()) {
-			Http.Result written = http.put(writer.url("/users/" + id),
-					Http.profileJson(username, "Name " + System.nanoTime()));
+			ApiClient.Response written = http.put(writer.url("/users/" + id),
+					ApiClient.profileJson(username, "Name " + System.nanoTime()));
 			assertThat(written.status()).isEqualTo(200);
 			writes++;
 			slowest = Math.max(slowest, written.nanos());
 			for (ServiceInstance reader : List.of(stalled, other)) {
-				Http.Result read = http.get(reader.url("/users/" + id));
+				ApiClient.Response read = http.get(reader.url("/users/" + id));
 				if (read.version() < written.version()) {
 					staleReads++;
 				}
@@ -153,11 +153,12 @@ class NearCacheTests {
 	void everyAcknowledgedWriteWasAppliedByEveryMember() {
 		ServiceInstance writer = instances.get(0);
 		String username = "acked" + System.nanoTime();
-		long id = http.post(writer.url("/users"), Http.profileJson(username, "Before")).id();
+		long id = http.post(writer.url("/users"), ApiClient.profileJson(username, "Before")).id();
 		double appliedBefore = applied(instances.get(1));
 		long[] nanos = new long[200];
 		for (int i = 0; i < nanos.length; i++) {
-			Http.Result written = http.put(writer.url("/users/" + id), Http.profileJson(username, "Name " + i));
+			ApiClient.Response written = http.put(writer.url("/users/" + id),
+					ApiClient.profileJson(username, "Name " + i));
 			assertThat(written.status()).isEqualTo(200);
 			nanos[i] = written.nanos();
 		}
@@ -182,9 +183,9 @@ class NearCacheTests {
 		int followers = 20;
 		ExecutorService executor = Executors.newFixedThreadPool(followers + 1);
 		try {
-			Future<Http.Result> first = executor.submit(() -> http.get(instance.url("/users/" + id)));
+			Future<ApiClient.Response> first = executor.submit(() -> http.get(instance.url("/users/" + id)));
 			paused.awaitLoaded();
-			List<Future<Http.Result>> others = new ArrayList<>();
+			List<Future<ApiClient.Response>> others = new ArrayList<>();
 			for (int i = 0; i < followers; i++) {
 				others.add(executor.submit(() -> http.get(instance.url("/users/" + id))));
 			}
@@ -192,7 +193,7 @@ class NearCacheTests {
 			paused.release();
 
 			assertThat(first.get(10, TimeUnit.SECONDS).status()).isEqualTo(200);
-			for (Future<Http.Result> other : others) {
+			for (Future<ApiClient.Response> other : others) {
 				assertThat(other.get(10, TimeUnit.SECONDS).version()).isEqualTo(1);
 			}
 		}
@@ -209,18 +210,18 @@ class NearCacheTests {
 		ServiceInstance reader = instances.get(0);
 		ServiceInstance writer = instances.get(1);
 		String username = "flight" + System.nanoTime();
-		long id = http.post(writer.url("/users"), Http.profileJson(username, "Version 1")).id();
+		long id = http.post(writer.url("/users"), ApiClient.profileJson(username, "Version 1")).id();
 		ProfileLoads.Pause paused = reader.bean(ProfileLoads.class).pauseNextLoadOf(id);
 		double joined = joined(reader);
 		ExecutorService executor = Executors.newFixedThreadPool(2);
 		try {
 			// Reads version 1 from the database and stops there.
-			Future<Http.Result> older = executor.submit(() -> http.get(reader.url("/users/" + id)));
+			Future<ApiClient.Response> older = executor.submit(() -> http.get(reader.url("/users/" + id)));
 			paused.awaitLoaded();
-			assertThat(http.put(writer.url("/users/" + id), Http.profileJson(username, "Version 2")).version())
+			assertThat(http.put(writer.url("/users/" + id), ApiClient.profileJson(username, "Version 2")).version())
 				.isEqualTo(2);
 
-			Future<Http.Result> after = executor.submit(() -> http.get(reader.url("/users/" + id)));
+			Future<ApiClient.Response> after = executor.submit(() -> http.get(reader.url("/users/" + id)));
 			// Had it joined the older read, it would now get version 1.
 			TimeUnit.MILLISECONDS.sleep(500);
 			paused.release();
@@ -300,7 +301,8 @@ class NearCacheTests {
 	}
 
 	private static long create(ServiceInstance instance, String name) {
-		Http.Result created = http.post(instance.url("/users"), Http.profileJson("near" + System.nanoTime(), name));
+		ApiClient.Response created = http.post(instance.url("/users"),
+				ApiClient.profileJson("near" + System.nanoTime(), name));
 		assertThat(created.status()).isEqualTo(201);
 		return created.id();
 	}

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.infra.TestInfrastructure;
@@ -44,7 +44,7 @@ class RedisFailureUnderLoadTests {
 
 	private static final int CLIENTS = 8;
 
-	private static final Http http = new Http();
+	private static final ApiClient http = new ApiClient();
 
 	private static final TestInfrastructure infrastructure = TestInfrastructure.get();
 
@@ -162,7 +162,7 @@ class RedisFailureUnderLoadTests {
 		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
 		while (true) {
 			String username = "load" + System.nanoTime();
-			Http.Result created = http.post(cached.url("/users"), Http.profileJson(username, "Load"));
+			ApiClient.Response created = http.post(cached.url("/users"), ApiClient.profileJson(username, "Load"));
 			if (created.status() != 503 || System.nanoTime() - deadline >= 0) {
 				assertThat(created.status()).isEqualTo(201);
 				return created.id();
@@ -302,7 +302,7 @@ class RedisFailureUnderLoadTests {
 			while (this.running.get() && System.nanoTime() - end < 0) {
 				int instance = turn++ % this.instances.size();
 				long id = this.ids.get(ThreadLocalRandom.current().nextInt(this.ids.size()));
-				Http.Result result = http.get(this.instances.get(instance).url("/users/" + id));
+				ApiClient.Response result = http.get(this.instances.get(instance).url("/users/" + id));
 				this.requests.increment();
 				if (result.status() != 200) {
 					this.failures.add(result.status() + " " + result.body());

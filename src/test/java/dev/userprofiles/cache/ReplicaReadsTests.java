@@ -9,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ServiceInstance;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -29,7 +29,7 @@ class ReplicaReadsTests {
 
 	private static final Log logger = LogFactory.getLog(ReplicaReadsTests.class);
 
-	private static final Http http = new Http();
+	private static final ApiClient http = new ApiClient();
 
 	private static ServiceInstance reader;
 
@@ -55,7 +55,7 @@ class ReplicaReadsTests {
 	void replicaReadsBesideMasterReads() throws Exception {
 		List<Long> ids = new ArrayList<>();
 		for (int i = 0; i < 30; i++) {
-			ids.add(http.post(writer.url("/users"), Http.profileJson("rt" + System.nanoTime(), "Hot")).id());
+			ids.add(http.post(writer.url("/users"), ApiClient.profileJson("rt" + System.nanoTime(), "Hot")).id());
 		}
 		double[] before = CacheConfigurations.replicaReads(List.of(reader));
 		long[] replicas = new long[2];

@@ -9,7 +9,7 @@ import java.time.Duration;
 import javax.sql.DataSource;
 
 import com.zaxxer.hikari.HikariDataSource;
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.infra.TestInfrastructure;
 import org.apache.commons.logging.Log;
@@ -31,7 +31,7 @@ class SlowDatabaseTests {
 
 	private static final Log logger = LogFactory.getLog(SlowDatabaseTests.class);
 
-	private static final Http http = new Http();
+	private static final ApiClient http = new ApiClient();
 
 	private static ServiceInstance instance;
 
@@ -60,9 +60,9 @@ class SlowDatabaseTests {
 
 	@Test
 	void aLoadStuckOnALockAnswers503AtTheStatementTimeout() throws Exception {
-		long id = http.post(instance.url("/users"), Http.profileJson("locked" + System.nanoTime(), "Locked")).id();
+		long id = http.post(instance.url("/users"), ApiClient.profileJson("locked" + System.nanoTime(), "Locked")).id();
 		TestInfrastructure infrastructure = TestInfrastructure.get();
-		Http.Result stuck;
+		ApiClient.Response stuck;
 		try (Connection locker = DriverManager.getConnection(infrastructure.jdbcUrl(), infrastructure.username(),
 				infrastructure.password())) {
 			locker.setAutoCommit(false);

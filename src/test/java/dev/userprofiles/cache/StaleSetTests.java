@@ -6,7 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceInstance;
@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 class StaleSetTests {
 
-	private static final Http http = new Http();
+	private static final ApiClient http = new ApiClient();
 
 	private static ServiceInstance leased;
 
@@ -120,20 +120,20 @@ class StaleSetTests {
 	 * answered version 1, runs {@code write} to its acknowledgment, then lets the read
 	 * finish and reports what the cache holds.
 	 */
-	private Race readMissRacingWith(ServiceInstance instance, BiFunction<ServiceInstance, Profile, Http.Result> write)
-			throws Exception {
+	private Race readMissRacingWith(ServiceInstance instance,
+			BiFunction<ServiceInstance, Profile, ApiClient.Response> write) throws Exception {
 		String username = "race" + System.nanoTime();
-		Http.Result created = http.post(instance.url("/users"), Http.profileJson(username, "Created"));
+		ApiClient.Response created = http.post(instance.url("/users"), ApiClient.profileJson(username, "Created"));
 		assertThat(created.status()).isEqualTo(201);
 		Profile profile = new Profile(created.id(), username);
 		ProfileLoads.Pause pause = instance.bean(ProfileLoads.class).pauseNextLoadOf(profile.id());
 
-		CompletableFuture<Http.Result> read = CompletableFuture
+		CompletableFuture<ApiClient.Response> read = CompletableFuture
 			.supplyAsync(() -> http.get(instance.url("/users/" + profile.id())));
 		pause.awaitLoaded();
-		Http.Result written = write.apply(instance, profile);
+		ApiClient.Response written = write.apply(instance, profile);
 		pause.release();
-		Http.Result stalledRead = read.get(30, TimeUnit.SECONDS);
+		ApiClient.Response stalledRead = read.get(30, TimeUnit.SECONDS);
 
 		assertThat(stalledRead.status()).as("the stalled read itself").isEqualTo(200);
 		assertThat(stalledRead.version()).as("the stalled read started before the write").isEqualTo(1);
@@ -141,14 +141,14 @@ class StaleSetTests {
 				http.get(instance.url("/users/" + profile.id())));
 	}
 
-	private Http.Result update(ServiceInstance instance, Profile profile) {
-		Http.Result result = http.put(instance.url("/users/" + profile.id()),
-				Http.profileJson(profile.username(), "Updated " + System.nanoTime()));
+	private ApiClient.Response update(ServiceInstance instance, Profile profile) {
+		ApiClient.Response result = http.put(instance.url("/users/" + profile.id()),
+				ApiClient.profileJson(profile.username(), "Updated " + System.nanoTime()));
 		assertThat(result.status()).isEqualTo(200);
 		return result;
 	}
 
-	private Http.Result delete(ServiceInstance instance, Profile profile) {
+	private ApiClient.Response delete(ServiceInstance instance, Profile profile) {
 		return http.delete(instance.url("/users/" + profile.id()));
 	}
 
@@ -167,7 +167,7 @@ class StaleSetTests {
 	@Test
 	void clearDeletesLeasesWithTheValues() {
 		String username = "clear" + System.nanoTime();
-		long id = http.post(leased.url("/users"), Http.profileJson(username, "Clear")).id();
+		long id = http.post(leased.url("/users"), ApiClient.profileJson(username, "Clear")).id();
 		assertThat(http.get(leased.url("/users/" + id)).status()).isEqualTo(200);
 		RedisKeys redis = new RedisKeys(leased.bean(RedisConnectionFactory.class));
 		String valueKey = RedisKeys.cacheKey(ProfileCache.NAME, id);
@@ -205,7 +205,7 @@ class StaleSetTests {
 
 	}
 
-	private record Race(Http.Result write, long cachedVersion, Http.Result nextRead) {
+	private record Race(ApiClient.Response write, long cachedVersion, ApiClient.Response nextRead) {
 
 	}
 

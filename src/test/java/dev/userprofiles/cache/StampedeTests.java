@@ -9,7 +9,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ProfileLoads;
 import dev.userprofiles.infra.ServiceInstance;
 import org.apache.commons.logging.Log;
@@ -33,7 +33,7 @@ class StampedeTests {
 
 	private static final int REQUESTS = 200;
 
-	private static final Http http = new Http();
+	private static final ApiClient http = new ApiClient();
 
 	private static final List<ServiceInstance> leased = new ArrayList<>();
 
@@ -64,7 +64,7 @@ class StampedeTests {
 		long id = createProfile(leased.get(0));
 		leased.forEach((instance) -> loads(instance).delayEveryLoadBy(Duration.ofMillis(200)));
 
-		List<Http.Result> results = getAtOnce(id, leased);
+		List<ApiClient.Response> results = getAtOnce(id, leased);
 
 		assertThat(results).allSatisfy((result) -> {
 			assertThat(result.status()).isEqualTo(200);
@@ -85,7 +85,7 @@ class StampedeTests {
 		assertThat(http.delete(leased.get(0).url("/users/" + id)).status()).isEqualTo(204);
 		leased.forEach((instance) -> loads(instance).delayEveryLoadBy(Duration.ofMillis(200)));
 
-		List<Http.Result> results = getAtOnce(id, leased);
+		List<ApiClient.Response> results = getAtOnce(id, leased);
 
 		assertThat(results).allSatisfy((result) -> assertThat(result.status()).isEqualTo(404));
 		assertThat(loadsOf(id, leased)).as("database loads of the missing profile").isEqualTo(1);
@@ -96,11 +96,11 @@ class StampedeTests {
 		long id = createProfile(textbook.get(0));
 		textbook.forEach((instance) -> loads(instance).delayEveryLoadBy(Duration.ofMillis(200)));
 
-		List<Http.Result> results = getAtOnce(id, textbook);
+		List<ApiClient.Response> results = getAtOnce(id, textbook);
 
 		// Not asserted: with that many loads at once the connection pools may run dry
 		// (503).
-		long failed = results.stream().filter(Http.Result::failed).count();
+		long failed = results.stream().filter(ApiClient.Response::failed).count();
 		int loads = loadsOf(id, textbook);
 		logger.info("MEASURED stampede: " + REQUESTS + " concurrent misses on 2 instances, textbook: " + loads
 				+ " database load(s), " + failed + " failed; slowest answer " + slowestMillis(results) + " ms");
@@ -116,11 +116,11 @@ class StampedeTests {
 		// released, as when its process dies.
 		ProfileLoads.Pause frozen = loads(holder).pauseNextLoadOf(id);
 		ExecutorService executor = Executors.newSingleThreadExecutor();
-		Future<Http.Result> holderRead = executor.submit(() -> http.get(holder.url("/users/" + id)));
+		Future<ApiClient.Response> holderRead = executor.submit(() -> http.get(holder.url("/users/" + id)));
 		try {
 			frozen.awaitLoaded();
 
-			List<Http.Result> results = getAtOnce(id, List.of(other));
+			List<ApiClient.Response> results = getAtOnce(id, List.of(other));
 
 			assertThat(results).allSatisfy((result) -> {
 				assertThat(result.status()).isEqualTo(200);
@@ -156,10 +156,10 @@ class StampedeTests {
 		ProfileLoads.Pause slow = loads(holder).pauseNextLoadOf(id);
 		ExecutorService executor = Executors.newFixedThreadPool(2);
 		try {
-			Future<Http.Result> holderRead = executor.submit(() -> http.get(holder.url("/users/" + id)));
+			Future<ApiClient.Response> holderRead = executor.submit(() -> http.get(holder.url("/users/" + id)));
 			slow.awaitLoaded();
 			double waits = leaseWaits(other, "hit");
-			Future<Http.Result> otherRead = executor.submit(() -> http.get(other.url("/users/" + id)));
+			Future<ApiClient.Response> otherRead = executor.submit(() -> http.get(other.url("/users/" + id)));
 			TimeUnit.NANOSECONDS.sleep(slowLoad.toNanos());
 			slow.release();
 
@@ -175,11 +175,11 @@ class StampedeTests {
 	}
 
 	/** Sends {@link #REQUESTS} GETs for {@code id} at once, spread over the instances. */
-	private static List<Http.Result> getAtOnce(long id, List<ServiceInstance> instances) throws Exception {
+	private static List<ApiClient.Response> getAtOnce(long id, List<ServiceInstance> instances) throws Exception {
 		ExecutorService executor = Executors.newFixedThreadPool(REQUESTS);
 		try {
 			CountDownLatch start = new CountDownLatch(1);
-			List<Future<Http.Result>> futures = new ArrayList<>();
+			List<Future<ApiClient.Response>> futures = new ArrayList<>();
 			for (int i = 0; i < REQUESTS; i++) {
 				ServiceInstance instance = instances.get(i % instances.size());
 				futures.add(executor.submit(() -> {
@@ -188,8 +188,8 @@ class StampedeTests {
 				}));
 			}
 			start.countDown();
-			List<Http.Result> results = new ArrayList<>();
-			for (Future<Http.Result> future : futures) {
+			List<ApiClient.Response> results = new ArrayList<>();
+			for (Future<ApiClient.Response> future : futures) {
 				results.add(future.get(30, TimeUnit.SECONDS));
 			}
 			return results;
@@ -201,7 +201,7 @@ class StampedeTests {
 
 	private static long createProfile(ServiceInstance instance) {
 		String username = "hot" + System.nanoTime();
-		Http.Result created = http.post(instance.url("/users"), Http.profileJson(username, "Hot"));
+		ApiClient.Response created = http.post(instance.url("/users"), ApiClient.profileJson(username, "Hot"));
 		assertThat(created.status()).isEqualTo(201);
 		return created.id();
 	}
@@ -218,8 +218,8 @@ class StampedeTests {
 		return CacheConfigurations.usersCount(instance, "cache.lease.waits", result);
 	}
 
-	private static long slowestMillis(List<Http.Result> results) {
-		return results.stream().mapToLong(Http.Result::nanos).max().orElseThrow() / 1_000_000;
+	private static long slowestMillis(List<ApiClient.Response> results) {
+		return results.stream().mapToLong(ApiClient.Response::nanos).max().orElseThrow() / 1_000_000;
 	}
 
 }

@@ -13,7 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ReplicationSlots;
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.infra.TestInfrastructure;
@@ -52,7 +52,7 @@ class ChangeCaptureTests {
 
 	private static final int PROFILES = 300;
 
-	private static final Http http = new Http();
+	private static final ApiClient http = new ApiClient();
 
 	private static final TestInfrastructure infrastructure = TestInfrastructure.get();
 
@@ -68,8 +68,8 @@ class ChangeCaptureTests {
 			instances.add(ServiceInstance.start(List.of(), "profiles.cdc.enabled=true", "profiles.cdc.slot=" + SLOT));
 		}
 		for (int i = 0; i < PROFILES; i++) {
-			Http.Result created = http.post(instances.get(0).url("/users"),
-					Http.profileJson("cdc" + System.nanoTime(), "Created"));
+			ApiClient.Response created = http.post(instances.get(0).url("/users"),
+					ApiClient.profileJson("cdc" + System.nanoTime(), "Created"));
 			assertThat(created.status()).isEqualTo(201);
 			ids.add(created.id());
 		}
@@ -202,7 +202,7 @@ class ChangeCaptureTests {
 	/** Polls until the instance serves {@code version} ({@code null}: 404). */
 	private static void awaitServed(ServiceInstance instance, long id, Long version) {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-		Http.Result result;
+		ApiClient.Response result;
 		do {
 			result = http.get(instance.url("/users/" + id));
 			if ((version == null) ? result.status() == 404 : result.status() == 200 && result.version() == version) {

@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
 
 import dev.userprofiles.bench.Benchmark;
 import dev.userprofiles.bench.ServiceProcess;
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.TestCredentials;
 import dev.userprofiles.infra.TestInfrastructure;
 import dev.userprofiles.infra.TestTokens;
@@ -90,9 +90,10 @@ class MigrationInitContainerIT {
 		try (ServiceProcess service = ServiceProcess.start("service", java, Benchmark.packagedJar(), List.of(), null,
 				serve, this.logs)) {
 			String base = "http://127.0.0.1:" + service.port() + "/users";
-			Http.Result created = new Http().post(base, Http.profileJson("initcontainer", "Migrated first"));
+			ApiClient.Response created = new ApiClient().post(base,
+					ApiClient.profileJson("initcontainer", "Migrated first"));
 			assertThat(created.status()).as(created.body()).isEqualTo(201);
-			assertThat(new Http().get(base + "/" + created.id()).status()).isEqualTo(200);
+			assertThat(new ApiClient().get(base + "/" + created.id()).status()).isEqualTo(200);
 		}
 		assertThat(inDatabase().sql("select count(*) from user_profiles").query(Long.class).single()).isOne();
 	}

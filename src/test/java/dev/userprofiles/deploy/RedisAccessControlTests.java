@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceTest;
 import dev.userprofiles.infra.TestCredentials;
@@ -158,11 +158,11 @@ class RedisAccessControlTests {
 			.stream()
 			.filter((source) -> source instanceof ConfigTreePropertySource)
 			.filter((source) -> source.containsProperty("spring.data.redis.password"))).isNotEmpty();
-		long id = new Http()
+		long id = new ApiClient()
 			.post("http://localhost:" + this.port + "/users",
-					Http.profileJson("acl" + System.nanoTime() % 1_000_000_000, "Cached as the service user"))
+					ApiClient.profileJson("acl" + System.nanoTime() % 1_000_000_000, "Cached as the service user"))
 			.id();
-		assertThat(new Http().get("http://localhost:" + this.port + "/users/" + id).status()).isEqualTo(200);
+		assertThat(new ApiClient().get("http://localhost:" + this.port + "/users/" + id).status()).isEqualTo(200);
 		assertThat(new RedisKeys(connectionFactory).exists(RedisKeys.cacheKey("users", id))).as("cached by the service")
 			.isTrue();
 		int serviceConnections = 0;

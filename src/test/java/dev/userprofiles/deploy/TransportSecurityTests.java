@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 import javax.sql.DataSource;
 
 import dev.userprofiles.database.SslBundleSocketFactory;
-import dev.userprofiles.infra.Http;
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceInstance;
 import dev.userprofiles.infra.TestCertificates;
@@ -64,9 +64,9 @@ class TransportSecurityTests {
 	@Test
 	void theServiceCachesAndStoresOverVerifiedTls() {
 		try (ServiceInstance service = ServiceInstance.startFromProperties(tlsProperties(certificates))) {
-			Http http = new Http();
-			Http.Result created = http.post(service.url("/users"),
-					Http.profileJson("tls" + System.nanoTime() % 100000, "Stored and cached over TLS"));
+			ApiClient http = new ApiClient();
+			ApiClient.Response created = http.post(service.url("/users"),
+					ApiClient.profileJson("tls" + System.nanoTime() % 100000, "Stored and cached over TLS"));
 			assertThat(created.status()).as(created.body()).isEqualTo(201);
 			assertThat(http.get(service.url("/users/" + created.id())).status()).isEqualTo(200);
 			assertThat(new RedisKeys(service.bean(RedisConnectionFactory.class))

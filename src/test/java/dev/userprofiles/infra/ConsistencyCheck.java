@@ -35,7 +35,7 @@ public final class ConsistencyCheck {
 
 	private static final int READERS = 6;
 
-	private static final Http http = new Http();
+	private static final ApiClient http = new ApiClient();
 
 	private final List<String> baseUrls;
 
@@ -106,12 +106,12 @@ public final class ConsistencyCheck {
 
 	private long create() {
 		String username = "cc" + System.nanoTime();
-		Http.Result created = http.post(instance() + "/users", Http.profileJson(username, "Created"));
+		ApiClient.Response created = http.post(instance() + "/users", ApiClient.profileJson(username, "Created"));
 		// 503: saved, not yet confirmed everywhere (Redis full, failing over); the same
 		// username then conflicts, so retry with a new one.
 		for (int retry = 0; created.status() == 503 && retry < 5 && sleep(200); retry++) {
 			username = "cc" + System.nanoTime();
-			created = http.post(instance() + "/users", Http.profileJson(username, "Created"));
+			created = http.post(instance() + "/users", ApiClient.profileJson(username, "Created"));
 		}
 		if (created.status() != 201) {
 			throw new IllegalStateException("POST /users answered " + created.status() + ": " + created.body());
@@ -126,8 +126,8 @@ public final class ConsistencyCheck {
 	private void write(long deadline) {
 		while (System.nanoTime() - deadline < 0) {
 			long id = pick(this.hot);
-			Http.Result result = http.put(instance() + "/users/" + id,
-					Http.profileJson(this.usernames.get(id), "Name " + System.nanoTime()));
+			ApiClient.Response result = http.put(instance() + "/users/" + id,
+					ApiClient.profileJson(this.usernames.get(id), "Name " + System.nanoTime()));
 			if (result.status() == 200) {
 				this.acknowledgedVersions.get(id).accumulateAndGet(result.version(), Math::max);
 				this.writes.increment();
@@ -144,7 +144,7 @@ public final class ConsistencyCheck {
 			if (System.nanoTime() - deadline >= 0 || !sleep(pause)) {
 				return;
 			}
-			Http.Result result = http.delete(instance() + "/users/" + id);
+			ApiClient.Response result = http.delete(instance() + "/users/" + id);
 			if (result.status() == 204) {
 				this.acknowledgedDeletions.get(id).set(true);
 				this.deletes.increment();
@@ -161,7 +161,7 @@ public final class ConsistencyCheck {
 			// What was acknowledged before this read started.
 			long atLeast = this.acknowledgedVersions.get(id).get();
 			boolean deleted = this.acknowledgedDeletions.get(id).get();
-			Http.Result result = http.get(instance() + "/users/" + id);
+			ApiClient.Response result = http.get(instance() + "/users/" + id);
 			this.reads.increment();
 			if (result.failed()) {
 				this.failed.increment();

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ServiceTest;
 import dev.userprofiles.infra.TestTokens;
 import org.junit.jupiter.api.BeforeEach;

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ServiceTest;
 import org.assertj.core.api.SoftAssertions;
 import org.jspecify.annotations.Nullable;

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ServiceTest;
 import dev.userprofiles.infra.TestInfrastructure;
 import org.apache.commons.logging.Log;

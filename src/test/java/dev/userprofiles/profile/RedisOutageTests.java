@@ -3,6 +3,7 @@ package dev.userprofiles.profile;
 import java.time.Duration;
 import java.util.List;
 
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.RedisKeys;
 import dev.userprofiles.infra.ServiceTest;
 import dev.userprofiles.infra.TestInfrastructure;

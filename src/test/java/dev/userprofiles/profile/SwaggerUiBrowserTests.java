@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ServiceTest;
 import dev.userprofiles.infra.TestTokens;
 import org.junit.jupiter.api.AfterEach;
