@@ -1,9 +1,6 @@
 package dev.userprofiles.profile;
 
-import java.io.ByteArrayInputStream;
-import java.net.Socket;
-import java.net.http.HttpRequest.BodyPublisher;
-import java.net.http.HttpRequest.BodyPublishers;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,36 +10,43 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import dev.userprofiles.infra.ApiClient;
-import dev.userprofiles.infra.ServiceTest;
+import dev.userprofiles.infra.TestTokens;
+import dev.userprofiles.web.WebLayer;
 import org.assertj.core.api.SoftAssertions;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestInstance.Lifecycle;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
+import org.springframework.http.HttpMethod;
+import org.springframework.test.context.bean.override.mockito.MockitoBean;
+import org.springframework.test.web.servlet.assertj.MockMvcTester;
+import org.springframework.test.web.servlet.assertj.MockMvcTester.MockMvcRequestBuilder;
+import org.springframework.test.web.servlet.assertj.MvcTestResult;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
+import static org.mockito.BDDMockito.then;
 
 /**
- * A table of malformed requests over real HTTP: each one gets the right 4xx problem and
- * leaves the database (and the cached profile) as it was.
+ * A table of malformed requests against the web layer alone ({@code @WebMvcTest}: the
+ * controller, the web module's filters, security and problem answers, strict JSON, with
+ * the service a mock). Each one gets the right 4xx problem and never reaches the service,
+ * so it cannot store anything. What only a real servlet container parses (raw URIs,
+ * chunked bodies) is in {@link TomcatBadInputTests}; that a refused request leaves the
+ * table unchanged end to end is checked for 262 more variants by
+ * {@link RequestMutationTests}.
  */
-@ServiceTest
-@TestInstance(Lifecycle.PER_CLASS)
+@WebMvcTest(UserProfileController.class)
+@WebLayer
 class BadInputTests {
 
-	/** Stands for the id of the profile created before the cases run. */
-	private static final String EXISTING = "{existing}";
+	/** Stands for the id of an existing profile: the service is never asked for it. */
+	private static final String EXISTING = "42";
 
 	private static final String JSON = "application/json";
 
@@ -54,107 +58,67 @@ class BadInputTests {
 	 */
 	private static final String HANDLE = ApiClient.uniqueHandle();
 
-	private static final String SNAPSHOT = "select id, username, email, display_name, bio, avatar_url, locale, version, updated_at"
-			+ " from user_profiles order by id";
+	@Autowired
+	MockMvcTester mvc;
 
-	private final int port;
-
-	private final ApiClient api;
-
-	private final JdbcTemplate jdbc;
-
-	private long existingId;
-
-	BadInputTests(@LocalServerPort int port, @Autowired JdbcTemplate jdbc) {
-		this.port = port;
-		this.api = new ApiClient(port);
-		this.jdbc = jdbc;
-	}
-
-	@BeforeAll
-	void createExistingProfile() {
-		this.existingId = this.api.createProfile().get("id").asLong();
-	}
+	@MockitoBean
+	UserProfileService profiles;
 
 	@ParameterizedTest
 	@MethodSource("badRequests")
-	void answersWithProblemAndLeavesDatabaseUnchanged(BadRequest bad) {
-		String path = bad.path().replace(EXISTING, Long.toString(this.existingId));
-		List<Map<String, Object>> tableBefore = this.jdbc.queryForList(SNAPSHOT);
-		JsonNode existingBefore = this.api.get("/users/" + this.existingId).json();
+	void answersWithProblemAndNeverReachesTheService(BadRequest bad) {
+		MockMvcRequestBuilder request = this.mvc.method(HttpMethod.valueOf(bad.method()))
+			.uri(URI.create(bad.path()))
+			.header("Authorization", "Bearer " + TestTokens.admin())
+			.content(bad.body());
+		if (bad.contentType() != null) {
+			request.header("Content-Type", bad.contentType());
+		}
+		for (int i = 0; i < bad.headers().size(); i += 2) {
+			request.header(bad.headers().get(i), bad.headers().get(i + 1));
+		}
 
-		ApiClient.Response response = this.api.send(bad.method(), path, bad.contentType(), bad.body(),
-				bad.headers().toArray(String[]::new));
+		MvcTestResult result = request.exchange();
 
-		// Soft: a failing case reports all it got wrong, the database included.
+		// Soft: a failing case reports all it got wrong.
 		SoftAssertions softly = new SoftAssertions();
-		softly.assertThat(response.status()).as("status of %s", response).isEqualTo(bad.status());
+		int status = result.getResponse().getStatus();
+		String contentType = String.valueOf(result.getResponse().getContentType());
+		String responseBody = new String(result.getResponse().getContentAsByteArray(), StandardCharsets.UTF_8);
+		String answer = status + " " + contentType + " " + responseBody;
+		softly.assertThat(status).as("status of %s", answer).isEqualTo(bad.status());
 		// Every answer carries a problem, a 406 too: RFC 9110 lets a 406 have a body,
 		// and Spring falls back to application/problem+json for a ProblemDetail when
 		// the client accepts nothing the resource produces.
-		String contentType = String.valueOf(response.header("Content-Type"));
-		softly.assertThat(contentType).as("Content-Type of %s", response).startsWith("application/problem+json");
-		softly.assertThat(response.body())
-			.as("body of %s", response)
+		softly.assertThat(contentType).as("Content-Type of %s", answer).startsWith("application/problem+json");
+		softly.assertThat(responseBody)
+			.as("body of %s", answer)
 			.doesNotContain("Exception", "at dev.", "dev.userprofiles", "tools.jackson", "java.",
 					"org.springframework");
 		if (contentType.startsWith("application/problem+json")) {
-			assertProblem(softly, response, path, bad);
+			assertProblem(softly, status, JsonMapper.shared().readTree(responseBody), answer, bad);
 		}
-		softly.assertThat(this.jdbc.queryForList(SNAPSHOT))
-			.as("user_profiles after %s", response)
-			.isEqualTo(tableBefore);
-		softly.assertThat(this.api.get("/users/" + this.existingId).json())
-			.as("existing profile after %s", response)
-			.isEqualTo(existingBefore);
 		softly.assertAll();
+		then(this.profiles).shouldHaveNoInteractions();
 	}
 
-	/**
-	 * URIs Tomcat itself refuses before any servlet runs; sent over a raw socket because
-	 * {@code java.net.URI} refuses them too.
-	 */
-	@ParameterizedTest
-	@ValueSource(strings = { "/users/%zz", "/users/1%00", "/users/%" })
-	void malformedUrisGetAProblemFromTheServletContainer(String rawPath) throws Exception {
-		List<Map<String, Object>> tableBefore = this.jdbc.queryForList(SNAPSHOT);
-		String response;
-		try (Socket socket = new Socket("localhost", this.port)) {
-			socket.setSoTimeout(10_000);
-			socket.getOutputStream()
-				.write(("GET " + rawPath + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-					.getBytes(StandardCharsets.US_ASCII));
-			response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-		}
-
-		assertThat(response).startsWith("HTTP/1.1 400");
-		assertThat(response).containsIgnoringCase("Content-Type: application/problem+json");
-		JsonNode problem = JsonMapper.shared().readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
-		assertThat(problem.get("type").asString()).isEqualTo("about:blank");
-		assertThat(problem.get("title").asString()).isEqualTo("Bad Request");
-		assertThat(problem.get("status").asInt()).isEqualTo(400);
-		assertThat(problem.get("detail").asString()).isNotBlank();
-		assertThat(problem.get("instance").asString()).isEqualTo(rawPath);
-		assertThat(this.jdbc.queryForList(SNAPSHOT)).isEqualTo(tableBefore);
-	}
-
-	private static void assertProblem(SoftAssertions softly, ApiClient.Response response, String path, BadRequest bad) {
-		JsonNode problem = response.json();
-		softly.assertThat(problem.path("type").asString()).as("type of %s", response).isNotBlank();
-		softly.assertThat(problem.path("title").asString()).as("title of %s", response).isNotBlank();
-		softly.assertThat(problem.path("status").asInt()).as("status in %s", response).isEqualTo(response.status());
-		softly.assertThat(problem.path("detail").asString()).as("detail of %s", response).isNotBlank();
+	private static void assertProblem(SoftAssertions softly, int status, JsonNode problem, String answer,
+			BadRequest bad) {
+		softly.assertThat(problem.path("type").asString()).as("type of %s", answer).isNotBlank();
+		softly.assertThat(problem.path("title").asString()).as("title of %s", answer).isNotBlank();
+		softly.assertThat(problem.path("status").asInt()).as("status in %s", answer).isEqualTo(status);
+		softly.assertThat(problem.path("detail").asString()).as("detail of %s", answer).isNotBlank();
 		softly.assertThat(problem.path("instance").asString())
-			.as("instance of %s", response)
-			.isEqualTo(withoutQuery(path));
+			.as("instance of %s", answer)
+			.isEqualTo(withoutQuery(bad.path()));
 		if (bad.invalidField() != null) {
 			softly.assertThat(problem.path("errors").valueStream().map((error) -> error.path("field").asString()))
-				.as("fields named in %s", response)
+				.as("fields named in %s", answer)
 				.contains(bad.invalidField());
 		}
 		if (bad.fieldInDetail() != null) {
 			softly.assertThat(problem.path("detail").asString())
-				.as("detail of %s", response)
+				.as("detail of %s", answer)
 				.contains("'" + bad.fieldInDetail() + "'");
 		}
 	}
@@ -186,8 +150,8 @@ class BadInputTests {
 		cases.put("JSON with a comment", post(validBody().replace("{", "{/* hi */")));
 		cases.put("raw newline inside a string", post(validBodyWith("bio", "\"two\nlines\"")));
 		cases.put("NaN as a value", post(validBodyWith("bio", "NaN")));
-		cases.put("invalid UTF-8", new BadRequest("POST", "/users", JSON,
-				BodyPublishers.ofByteArray(withInvalidUtf8(validBody())), List.of(), 400, null, null));
+		cases.put("invalid UTF-8",
+				new BadRequest("POST", "/users", JSON, withInvalidUtf8(validBody()), List.of(), 400, null, null));
 		cases.put("nesting deeper than the parser allows",
 				post(validBodyWith("displayName", "[".repeat(2000) + "]".repeat(2000))));
 		cases.put("number longer than the parser allows", post(validBodyWith("displayName", "1".repeat(1500))));
@@ -248,11 +212,6 @@ class BadInputTests {
 		// Bodies over the limit, declared up front or discovered while reading
 		String oversized = jsonOfLength(MAX_BODY_BYTES + 1);
 		cases.put("Content-Length one byte over the limit", post(oversized).status(413));
-		byte[] oversizedBytes = oversized.getBytes(StandardCharsets.UTF_8);
-		cases.put("chunked body growing over the limit",
-				new BadRequest("POST", "/users", JSON,
-						BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(oversizedBytes)), List.of(), 413,
-						null, null));
 		// Content types the API does not read
 		cases.put("text/plain", post(validBody()).contentType("text/plain").status(415));
 		cases.put("application/xml",
@@ -310,11 +269,12 @@ class BadInputTests {
 	}
 
 	private static BadRequest post(String body) {
-		return new BadRequest("POST", "/users", JSON, BodyPublishers.ofString(body), List.of(), 400, null, null);
+		return new BadRequest("POST", "/users", JSON, body.getBytes(StandardCharsets.UTF_8), List.of(), 400, null,
+				null);
 	}
 
 	private static BadRequest request(String method, String path) {
-		return new BadRequest(method, path, null, BodyPublishers.noBody(), List.of(), 400, null, null);
+		return new BadRequest(method, path, null, new byte[0], List.of(), 400, null, null);
 	}
 
 	private static String validBody() {
@@ -391,8 +351,8 @@ class BadInputTests {
 	 * @param invalidField the field the problem's {@code errors} must name, if any
 	 * @param fieldInDetail the field the problem's {@code detail} must name, if any
 	 */
-	record BadRequest(String method, String path, @Nullable String contentType, BodyPublisher body,
-			List<String> headers, int status, @Nullable String invalidField, @Nullable String fieldInDetail) {
+	record BadRequest(String method, String path, @Nullable String contentType, byte[] body, List<String> headers,
+			int status, @Nullable String invalidField, @Nullable String fieldInDetail) {
 
 		BadRequest on(String method, String path) {
 			return new BadRequest(method, path, this.contentType, this.body, this.headers, this.status,
