@@ -3,6 +3,7 @@ package dev.userprofiles.bench;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import javax.imageio.ImageIO;
@@ -27,35 +28,36 @@ class LeversSmokeIT {
 		FileSystemUtils.deleteRecursively(directory);
 		LeverReport.Output output = LeverReport.Output.under(directory);
 
-		Map<String, LeverReport.Section> sections = Levers.run(Levers.Settings.smoke(), Levers.LEVERS, output);
+		Map<Lever, LeverReport.Section> sections = Levers.run(Levers.Settings.smoke(), List.of(Lever.values()), output);
 
-		assertThat(sections).containsOnlyKeys(Levers.LEVERS);
+		assertThat(sections).containsOnlyKeys(Lever.values());
 		sections.values()
 			.forEach((section) -> assertThat(section.markdown).as(section.lever).contains("What we chose and why"));
 		// The consistency machinery while Redis evicts: checked, and no violation.
-		assertThat(sections.get("eviction").facts).containsEntry("check.violations.allkeys-lfu", 0.0)
+		assertThat(sections.get(Lever.EVICTION).facts).containsEntry("check.violations.allkeys-lfu", 0.0)
 			.containsEntry("check.violations.volatile-lfu", 0.0);
-		assertThat(sections.get("eviction").facts.get("check.reads.allkeys-lfu")).isPositive();
+		assertThat(sections.get(Lever.EVICTION).facts.get("check.reads.allkeys-lfu")).isPositive();
 		// Writes behind the service's back were made and watched, with and without
 		// capture.
-		assertThat(sections.get("ttl").facts.get("watched.ttl-2s")).isPositive();
-		assertThat(sections.get("ttl").facts.get("watched.ttl-2s-cdc")).isPositive();
-		assertThat(sections.get("serialization").markdown).contains("protobuf", "json", "jdk", "Bytes allocated/op");
+		assertThat(sections.get(Lever.TTL).facts.get("watched.ttl-2s")).isPositive();
+		assertThat(sections.get(Lever.TTL).facts.get("watched.ttl-2s-cdc")).isPositive();
+		assertThat(sections.get(Lever.SERIALIZATION).markdown).contains("protobuf", "json", "jdk",
+				"Bytes allocated/op");
 		// One hash tag: every key on one master, and that master busiest.
-		assertThat(sections.get("keys").facts.get("tagged.keys.busiest.share")).isEqualTo(1.0);
-		assertThat(sections.get("keys").facts.get("busiest.share.2")).isGreaterThan(0.5);
+		assertThat(sections.get(Lever.KEYS).facts.get("tagged.keys.busiest.share")).isEqualTo(1.0);
+		assertThat(sections.get(Lever.KEYS).facts.get("busiest.share.2")).isGreaterThan(0.5);
 		// One lost node is failed over in either shape; a master and its only replica
 		// are not.
-		assertThat(sections.get("topology").facts.get("recovery.one.1")).isPositive();
-		assertThat(sections.get("topology").facts.get("recovery.one.2")).isPositive();
-		assertThat(sections.get("topology").facts.get("recovery.two.1")).isNegative();
-		assertThat(sections.get("topology").facts.get("recovery.two.2")).isPositive();
+		assertThat(sections.get(Lever.TOPOLOGY).facts.get("recovery.one.1")).isPositive();
+		assertThat(sections.get(Lever.TOPOLOGY).facts.get("recovery.one.2")).isPositive();
+		assertThat(sections.get(Lever.TOPOLOGY).facts.get("recovery.two.1")).isNegative();
+		assertThat(sections.get(Lever.TOPOLOGY).facts.get("recovery.two.2")).isPositive();
 		String document = Files.readString(output.document());
 		assertThat(document).startsWith("# The levers of a distributed cache, measured")
 			.doesNotContain("Not measured yet");
-		for (String lever : Levers.LEVERS) {
-			BufferedImage plot = ImageIO.read(output.images().resolve("levers-" + lever + ".png").toFile());
-			assertThat(plot.getWidth()).as(lever).isGreaterThanOrEqualTo(600);
+		for (Lever lever : Lever.values()) {
+			BufferedImage plot = ImageIO.read(output.images().resolve("levers-" + lever.id() + ".png").toFile());
+			assertThat(plot.getWidth()).as(lever.id()).isGreaterThanOrEqualTo(600);
 		}
 	}
 

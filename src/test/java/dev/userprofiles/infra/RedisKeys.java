@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
 
+import dev.userprofiles.cache.ShippedCacheSettings;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.connection.RedisClusterConnection;
@@ -25,8 +26,9 @@ public final class RedisKeys {
 	/**
 	 * The key of a cached entry: {@code profiles:<cache>::<id>} with the default prefix.
 	 */
+	/** The key of a cache entry under the shipped key prefix. */
 	public static String cacheKey(String cacheName, Object key) {
-		return "profiles:" + cacheName + "::" + key;
+		return ShippedCacheSettings.key(cacheName, key);
 	}
 
 	public byte @Nullable [] get(String key) {

@@ -7,11 +7,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -33,11 +35,13 @@ import dev.userprofiles.bench.BenchProfiles.StatementCounts;
 import dev.userprofiles.bench.LeverReport.Chart;
 import dev.userprofiles.bench.LeverReport.Output;
 import dev.userprofiles.bench.LeverReport.Section;
-import dev.userprofiles.infra.ConsistencyCheck;
+import dev.userprofiles.cache.ShippedCacheSettings;
 import dev.userprofiles.infra.ApiClient;
+import dev.userprofiles.infra.ConsistencyCheck;
 import dev.userprofiles.infra.LocalRedisCluster;
 import dev.userprofiles.infra.ReplicationSlots;
 import dev.userprofiles.infra.TestInfrastructure;
+import dev.userprofiles.profile.ProfileCache;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
@@ -68,12 +72,13 @@ import org.jspecify.annotations.Nullable;
  */
 final class Levers {
 
-	static final List<String> LEVERS = List.of("eviction", "ttl", "serialization", "keys", "topology");
-
 	/** What the service ships: application.yml, compose and k8s. */
 	static final String SHIPPED_POLICY = "volatile-lfu";
 
-	static final Duration SHIPPED_TTL = Duration.ofMinutes(5);
+	static final Duration SHIPPED_TTL = ShippedCacheSettings.ttl(ProfileCache.NAME);
+
+	/** The shipped format of the users cache's values. */
+	static final String SHIPPED_FORMAT = ShippedCacheSettings.format(ProfileCache.NAME);
 
 	/**
 	 * Room for the invalidation bus under write load: its stream keeps 60 s of entries
@@ -186,15 +191,15 @@ final class Levers {
 	}
 
 	static boolean isLever(String argument) {
-		return argument.equals("levers") || LEVERS.contains(argument);
+		return argument.equals("levers") || Lever.byId(argument).isPresent();
 	}
 
 	/** {@code ./bench/run.sh levers|<lever>... [--smoke]}. */
 	static void command(String[] args) throws IOException {
 		List<String> arguments = List.of(args);
 		boolean smoke = arguments.contains("--smoke");
-		List<String> levers = arguments.contains("levers") ? LEVERS
-				: arguments.stream().filter(LEVERS::contains).toList();
+		List<Lever> levers = arguments.contains("levers") ? List.of(Lever.values())
+				: arguments.stream().map(Lever::byId).flatMap(Optional::stream).toList();
 		// No Spring application runs in this JVM to stop the infrastructure at exit.
 		Runtime.getRuntime().addShutdownHook(new Thread(() -> TestInfrastructure.get().close(), "levers-infra"));
 		run(smoke ? Settings.smoke() : Settings.full(), levers,
@@ -203,24 +208,23 @@ final class Levers {
 	}
 
 	/** Runs the levers and writes their sections; returns them. */
-	static Map<String, Section> run(Settings settings, List<String> levers, Output output) throws IOException {
+	static Map<Lever, Section> run(Settings settings, List<Lever> levers, Output output) throws IOException {
 		Levers runner = new Levers(settings, output);
 		Thread shutdown = new Thread(runner::stopServices, "levers-shutdown");
 		Runtime.getRuntime().addShutdownHook(shutdown);
-		Map<String, Section> sections = new LinkedHashMap<>();
+		Map<Lever, Section> sections = new EnumMap<>(Lever.class);
 		try {
 			runner.database.migrate();
 			runner.database.ensure(settings.profiles());
-			for (String lever : levers) {
-				Benchmark.log("Lever: " + lever);
+			for (Lever lever : levers) {
+				Benchmark.log("Lever: " + lever.id());
 				long start = System.nanoTime();
 				Section section = switch (lever) {
-					case "eviction" -> runner.eviction();
-					case "ttl" -> runner.ttl();
-					case "serialization" -> runner.serialization();
-					case "keys" -> runner.keys();
-					case "topology" -> runner.topology();
-					default -> throw new IllegalArgumentException("Unknown lever: " + lever);
+					case EVICTION -> runner.eviction();
+					case TTL -> runner.ttl();
+					case SERIALIZATION -> runner.serialization();
+					case KEYS -> runner.keys();
+					case TOPOLOGY -> runner.topology();
 				};
 				section.text("_Run %s on %s; this lever took %.0f s._", Instant.now().toString().substring(0, 16),
 						runner.machine(), (System.nanoTime() - start) / 1e9);
@@ -267,7 +271,7 @@ final class Levers {
 		closedLoop(service, IdSampler.uniform(profiles), 0, Duration.ZERO, this.settings.warmup().multipliedBy(4));
 		this.redis.flushAll();
 		Map<String, Long> baseline = this.redis.countedMemoryByMaster();
-		Section section = new Section("eviction", "Eviction policy");
+		Section section = new Section(Lever.EVICTION.id(), "Eviction policy");
 		section.text(
 				"Redis `maxmemory` set on each master to what it counts against that limit when empty "
 						+ "(`used_memory` less `mem_not_counted_for_evict`, services connected) plus a share of "
@@ -407,16 +411,16 @@ final class Levers {
 	private void fillToTheLimit() {
 		List<Integer> ids = IntStream.rangeClosed(1, this.settings.profiles()).boxed().collect(Collectors.toList());
 		Collections.shuffle(ids, new Random(42));
-		this.redis.fillAsFarAsItGoes(ids.size(), (i) -> "profiles:users::" + ids.get(i),
-				(i) -> SerializerBenchmarks.encode("protobuf", SerializerBenchmarks.sampleProfile(ids.get(i))),
-				SHIPPED_TTL, 0.1);
+		this.redis.fillAsFarAsItGoes(ids.size(), (i) -> ShippedCacheSettings.key(ProfileCache.NAME, ids.get(i)),
+				(i) -> SerializerBenchmarks.encode(SHIPPED_FORMAT, SerializerBenchmarks.sampleProfile(ids.get(i))),
+				SHIPPED_TTL, ShippedCacheSettings.ttlJitter());
 	}
 
 	/** Bytes the profiles take in Redis as the service stores them. */
 	private long workingSetBytes() {
 		this.redis.flushAll();
 		long before = this.redis.usedMemory();
-		fillAsTheServiceDoes("profiles:", this.settings.profiles(), "protobuf");
+		fillAsTheServiceDoes(ShippedCacheSettings.keyPrefix(), this.settings.profiles(), SHIPPED_FORMAT);
 		long bytes = this.redis.usedMemory() - before;
 		this.redis.flushAll();
 		return bytes;
@@ -460,7 +464,7 @@ final class Levers {
 
 	private Section ttl(List<String> names, List<ServiceProcess> services) {
 		int profiles = this.settings.profiles();
-		Section section = new Section("ttl", "TTL");
+		Section section = new Section(Lever.TTL.id(), "TTL");
 		section.text("One instance per TTL, with and without change capture (each its own keys and slot; as "
 				+ "shipped otherwise, local level included), from an empty cache: %.0f reads/s for %s of warm-up "
 				+ "and %s measured, Zipf (s = 0.99) over %,d profiles. Meanwhile %s write per second is made "
@@ -671,7 +675,7 @@ final class Levers {
 	// ---- serialization
 
 	private Section serialization() {
-		Section section = new Section("serialization", "Serialization format");
+		Section section = new Section(Lever.SERIALIZATION.id(), "Serialization format");
 		Benchmark.log("serialization: JMH");
 		List<SerializerBenchmarks.Measurement> measurements = SerializerBenchmarks
 			.run(this.settings.quickSerializers());
@@ -773,22 +777,22 @@ final class Levers {
 
 	private Section keys() {
 		int profiles = this.settings.profiles();
-		Section section = new Section("keys", "Key design and hot spots");
+		Section section = new Section(Lever.KEYS.id(), "Key design and hot spots");
 		String[] owners = this.redis.slotOwners();
 		Map<String, Integer> real = new TreeMap<>();
 		Map<String, Integer> tagged = new TreeMap<>();
 		Set<Integer> slots = new HashSet<>();
 		for (int id = 1; id <= profiles; id++) {
-			int slot = SlotHash.getSlot("profiles:users::" + id);
+			int slot = SlotHash.getSlot(ShippedCacheSettings.key(ProfileCache.NAME, id));
 			slots.add(slot);
 			real.merge(owners[slot], 1, Integer::sum);
 			tagged.merge(owners[SlotHash.getSlot("{profiles}:users::" + id)], 1, Integer::sum);
 		}
 		List<String> masters = new ArrayList<>(new TreeSet<>(Arrays.asList(owners)));
 		section.text(
-				"Slot spread of %,d keys: the shipped format `profiles:users::<id>` uses %,d of the 16,384 "
+				"Slot spread of %,d keys: the shipped format `%s` uses %,d of the 16,384 "
 						+ "slots; with one hash tag for every key (`{profiles}:users::<id>`) all fall into one.",
-				profiles, slots.size());
+				profiles, ShippedCacheSettings.key(ProfileCache.NAME, "<id>"), slots.size());
 		List<List<String>> spread = new ArrayList<>();
 		for (String master : masters) {
 			spread.add(List.of(master, percent((double) real.getOrDefault(master, 0) / profiles),
@@ -871,7 +875,7 @@ final class Levers {
 	// ---- topology
 
 	private Section topology() {
-		Section section = new Section("topology", "Topology: replicas per master");
+		Section section = new Section(Lever.TOPOLOGY.id(), "Topology: replicas per master");
 		int profiles = this.settings.profiles();
 		List<List<String>> memoryRows = new ArrayList<>();
 		List<List<String>> recoveryRows = new ArrayList<>();
@@ -884,7 +888,7 @@ final class Levers {
 			try (LocalRedisCluster cluster = LocalRedisCluster.start(replicas);
 					BenchRedis redis = new BenchRedis(cluster.nodes())) {
 				long before = redis.usedMemoryOfAllNodes();
-				fill(redis, "profiles:", profiles, "protobuf");
+				fill(redis, ShippedCacheSettings.keyPrefix(), profiles, SHIPPED_FORMAT);
 				sleep(1000); // replicas apply the stream asynchronously
 				double perProfile = (double) (redis.usedMemoryOfAllNodes() - before) / profiles;
 				memoryRows.add(List.of(shape, String.valueOf(cluster.nodes().size()),
@@ -909,7 +913,7 @@ final class Levers {
 				}
 				stopServices(services);
 
-				String key = "profiles:users::1";
+				String key = ShippedCacheSettings.key(ProfileCache.NAME, 1);
 				double one = nodeLoss(cluster, key, 1);
 				double two = nodeLoss(cluster, key, 2);
 				recoveryRows.add(List.of(shape, recoveryText(one), recoveryText(two)));

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -130,7 +131,7 @@ final class LeverReport {
 
 	private static void assemble(Output output, String header) throws IOException {
 		StringBuilder document = new StringBuilder(header);
-		for (String lever : Levers.LEVERS) {
+		for (String lever : Arrays.stream(Lever.values()).map(Lever::id).toList()) {
 			Path section = output.sections().resolve(lever + ".md");
 			if (Files.exists(section)) {
 				document.append(Files.readString(section));

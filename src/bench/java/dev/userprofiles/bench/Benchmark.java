@@ -10,10 +10,16 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -31,9 +37,11 @@ import dev.userprofiles.bench.BenchResults.Stat;
 import dev.userprofiles.bench.BenchResults.Target;
 import dev.userprofiles.bench.service.BootDefaultCaching;
 import dev.userprofiles.bench.service.PreloadedMap;
+import dev.userprofiles.cache.ShippedCacheSettings;
 import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.TestCredentials;
 import dev.userprofiles.infra.TestInfrastructure;
+import dev.userprofiles.profile.ProfileCache;
 import io.lettuce.core.internal.HostAndPort;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
@@ -57,19 +65,6 @@ import org.springframework.util.FileSystemUtils;
  */
 public final class Benchmark {
 
-	static final String OURS = "ours";
-
-	static final String NO_CACHE = "no cache";
-
-	static final String TEXTBOOK = "textbook";
-
-	static final String FLOOR = "floor";
-
-	static final String MIXED = "mixed";
-
-	/** The read-only scenarios, each a service process of its own. */
-	static final List<String> SCENARIOS = List.of(OURS, NO_CACHE, TEXTBOOK, FLOOR);
-
 	/** Heap of the k8s deployment: 75 % (MaxRAMPercentage) of its 768 MiB limit. */
 	private static final List<String> SERVICE_JVM_OPTIONS = List.of("-Xmx576m", "-XX:+ExitOnOutOfMemoryError");
 
@@ -79,10 +74,12 @@ public final class Benchmark {
 	/** Services' logs and classpath additions: not results, never committed. */
 	private static final Path WORK = Path.of("target", "bench");
 
-	/** The users cache's TTL in application.yml, and the default jitter on it. */
-	private static final Duration OURS_TTL = Duration.ofMinutes(5);
+	/**
+	 * The users cache's TTL and jitter as shipped: ours's entries are written with them.
+	 */
+	private static final Duration OURS_TTL = ShippedCacheSettings.ttl(ProfileCache.NAME);
 
-	private static final double OURS_TTL_JITTER = 0.1;
+	private static final double OURS_TTL_JITTER = ShippedCacheSettings.ttlJitter();
 
 	private static final String[] PERCENTILES = { "p50", "p90", "p99", "p99.9" };
 
@@ -102,7 +99,7 @@ public final class Benchmark {
 
 	private final BenchRedis redis;
 
-	private final Map<String, ServiceProcess> services = new LinkedHashMap<>();
+	private final Map<Scenario, ServiceProcess> services = new EnumMap<>(Scenario.class);
 
 	private final Map<String, Tally> tallies = new LinkedHashMap<>();
 
@@ -167,10 +164,7 @@ public final class Benchmark {
 		this.database.migrate();
 		this.database.ensure(this.settings.profiles());
 		this.redis.flushAll();
-		for (String scenario : SCENARIOS) {
-			log("Starting the service: " + scenario);
-			this.services.put(scenario, startService(scenario));
-		}
+		this.services.putAll(startServices(Scenario.SERVICES));
 
 		// Caches start full: floor's map filled by the service as it starts, ours and
 		// textbook written by this process, each entry as that service stores it (its
@@ -181,15 +175,16 @@ public final class Benchmark {
 		// load to reach its steady throughput. Ours is written last: its entries live 5
 		// to 5.5 minutes (as shipped), and the main measurements run within that time.
 		List<EntryMemory> memory = new ArrayList<>();
-		Map<String, Double> fillSeconds = new LinkedHashMap<>();
-		for (String scenario : List.of(FLOOR, TEXTBOOK, NO_CACHE, OURS)) {
-			if (scenario.equals(TEXTBOOK) || scenario.equals(OURS)) {
+		Map<Scenario, Double> fillSeconds = new EnumMap<>(Scenario.class);
+		for (Scenario scenario : List.of(Scenario.FLOOR, Scenario.TEXTBOOK, Scenario.NO_CACHE, Scenario.OURS)) {
+			String keyPrefix = scenario.keyPrefix();
+			if (keyPrefix != null) {
 				long usedBefore = this.redis.usedMemory();
 				fillSeconds.put(scenario, write(scenario, this.settings.profiles()));
-				memory.add(entryMemory(scenario.equals(OURS) ? "protobuf (ours)" : "jdk (textbook)",
-						keyPrefix(scenario), usedBefore, this.settings.profiles()));
+				memory.add(entryMemory((scenario == Scenario.OURS) ? "protobuf (ours)" : "jdk (textbook)", keyPrefix,
+						usedBefore, this.settings.profiles()));
 			}
-			if (!scenario.equals(NO_CACHE)) {
+			if (scenario != Scenario.NO_CACHE) {
 				requireSameAsDatabase(scenario);
 			}
 			log("Warming up " + scenario + " (reads for " + this.settings.serviceWarmup().toSeconds() + " s)");
@@ -201,31 +196,31 @@ public final class Benchmark {
 		List<ScenarioResult> results = new ArrayList<>();
 		Map<String, List<double[]>> curves = new LinkedHashMap<>();
 		for (IdSampler pattern : patterns()) {
-			results.addAll(measureScenarios(SCENARIOS, pattern, 0, curves));
+			results.addAll(measureScenarios(Scenario.SERVICES, pattern, 0, curves));
 		}
 		// Before any write: the 1M point fills the cache with the rows as loaded.
-		List<SizeScaling> sizeScaling = sizeScaling(results, fillSeconds.get(OURS));
+		List<SizeScaling> sizeScaling = sizeScaling(results, fillSeconds.get(Scenario.OURS));
 		// Writes run code that reads never did: give the JIT the time the fills gave
 		// reads.
 		log("mixed: warm-up of writes (" + this.settings.mixedWarmup().toSeconds() + " s)");
-		generator(MIXED, patterns().get(0), this.settings.writeShare()).closedLoop(this.settings.connections(),
+		generator(Scenario.MIXED, patterns().get(0), this.settings.writeShare()).closedLoop(this.settings.connections(),
 				this.settings.mixedWarmup());
 		for (IdSampler pattern : patterns()) {
-			results.addAll(measureScenarios(List.of(MIXED), pattern, this.settings.writeShare(), curves));
+			results.addAll(measureScenarios(List.of(Scenario.MIXED), pattern, this.settings.writeShare(), curves));
 		}
 		List<ConnectionScaling> connectionScaling = connectionScaling();
 		List<Target> writeLatency = writeLatencyWithThreeMembers();
 
 		List<ServiceFootprint> footprints = new ArrayList<>();
-		for (String scenario : SCENARIOS) {
+		for (Scenario scenario : Scenario.SERVICES) {
 			ServiceProcess service = this.services.get(scenario);
-			footprints.add(new ServiceFootprint(scenario, service.readySeconds(), service.startedSeconds(),
+			footprints.add(new ServiceFootprint(scenario.label(), service.readySeconds(), service.startedSeconds(),
 					service.residentBytes()));
 		}
-		for (String scenario : List.of(NO_CACHE, TEXTBOOK, FLOOR)) {
+		for (Scenario scenario : List.of(Scenario.NO_CACHE, Scenario.TEXTBOOK, Scenario.FLOOR)) {
 			this.services.remove(scenario).close();
 		}
-		this.services.remove(OURS).close();
+		this.services.remove(Scenario.OURS).close();
 		memory.add(jsonEntryMemory());
 
 		log("Serializer microbenchmarks (JMH)");
@@ -240,25 +235,25 @@ public final class Benchmark {
 	 * Measures the scenarios under one access pattern: a warm-up each, then closed-loop
 	 * repetitions and fixed-rate repetitions, each round in a rotated order.
 	 */
-	private List<ScenarioResult> measureScenarios(List<String> scenarios, IdSampler pattern, double writeShare,
+	private List<ScenarioResult> measureScenarios(List<Scenario> scenarios, IdSampler pattern, double writeShare,
 			Map<String, List<double[]>> curves) {
 		int connections = this.settings.connections();
-		Map<String, List<Double>> throughputs = new LinkedHashMap<>();
-		Map<String, List<Histogram>> latencies = new LinkedHashMap<>();
-		for (String scenario : scenarios) {
+		Map<Scenario, List<Double>> throughputs = new LinkedHashMap<>();
+		Map<Scenario, List<Histogram>> latencies = new LinkedHashMap<>();
+		for (Scenario scenario : scenarios) {
 			log(scenario + ", " + pattern.name() + ": warm-up");
 			generator(scenario, pattern, writeShare).closedLoop(connections, this.settings.warmup());
 			throughputs.put(scenario, new ArrayList<>());
 			latencies.put(scenario, new ArrayList<>());
-			this.tallies.put(key(scenario, pattern), new Tally());
+			this.tallies.put(key(scenario.label(), pattern), new Tally());
 		}
 		// One round more than measured, discarded: the first round after a switch of
 		// pattern was each scenario's slowest (JIT, pools, local levels filling).
-		for (String scenario : scenarios) {
+		for (Scenario scenario : scenarios) {
 			generator(scenario, pattern, writeShare).closedLoop(connections, this.settings.run());
 		}
 		for (int repetition = 0; repetition < this.settings.repetitions(); repetition++) {
-			for (String scenario : rotated(scenarios, repetition)) {
+			for (Scenario scenario : rotated(scenarios, repetition)) {
 				LoadGenerator.Run run = measured(scenario, pattern,
 						() -> generator(scenario, pattern, writeShare).closedLoop(connections, this.settings.run()));
 				log(String.format("%s, %s: %.0f requests/s closed loop", scenario, pattern.name(), run.throughput()));
@@ -266,7 +261,7 @@ public final class Benchmark {
 			}
 		}
 		for (int repetition = 0; repetition < this.settings.repetitions(); repetition++) {
-			for (String scenario : rotated(scenarios, repetition)) {
+			for (Scenario scenario : rotated(scenarios, repetition)) {
 				LoadGenerator.Run run = measured(scenario, pattern, () -> generator(scenario, pattern, writeShare)
 					.fixedRate(connections, this.settings.offeredRate(), this.settings.run()));
 				log(String.format("%s, %s: p99 %d us at %.0f requests/s", scenario, pattern.name(),
@@ -275,8 +270,8 @@ public final class Benchmark {
 			}
 		}
 		List<ScenarioResult> results = new ArrayList<>();
-		for (String scenario : scenarios) {
-			Tally tally = this.tallies.get(key(scenario, pattern));
+		for (Scenario scenario : scenarios) {
+			Tally tally = this.tallies.get(key(scenario.label(), pattern));
 			Map<String, Stat> latency = new LinkedHashMap<>();
 			for (int i = 0; i < PERCENTILES.length; i++) {
 				double percentile = PERCENTILE_VALUES[i];
@@ -288,8 +283,8 @@ public final class Benchmark {
 			}
 			Histogram merged = new Histogram(60_000_000, 3);
 			latencies.get(scenario).forEach(merged::add);
-			curves.put(scenario + ", " + pattern.name(), percentileCurve(merged));
-			results.add(new ScenarioResult(scenario, pattern.name(), connections,
+			curves.put(scenario.label() + ", " + pattern.name(), percentileCurve(merged));
+			results.add(new ScenarioResult(scenario.label(), pattern.name(), connections,
 					Stat.of(throughputs.get(scenario).stream().mapToDouble(Double::doubleValue).toArray()),
 					this.settings.offeredRate(), latency, tally.requests, tally.writes, tally.errors, tally.unsent,
 					tally.hitRatio(), tally.sqlPerRequest(), tally.cpuPer1000()));
@@ -310,13 +305,15 @@ public final class Benchmark {
 		double[] alone = putLatency(uniform, rate, measured, "alone");
 		List<ServiceProcess> members = new ArrayList<>();
 		try {
+			// One after another: two members starting at once next to ours took longer
+			// (62 s against 47 s in a smoke run on 2 cores).
 			for (int i = 1; i <= 2; i++) {
 				log("Starting member " + i + " of ours for the write latency");
 				members.add(ServiceProcess.start("ours-member-" + i, this.java, this.jar,
 						jvmOptions("ours-member-" + i), null, serviceProperties(), WORK.resolve("logs")));
 			}
 			// The members' listeners warm up as writes arrive.
-			new LoadGenerator(this.services.get(OURS).port(), uniform, 1.0).fixedRate(2, rate,
+			new LoadGenerator(this.services.get(Scenario.OURS).port(), uniform, 1.0).fixedRate(2, rate,
 					this.settings.serviceWarmup().dividedBy(4));
 			double[] three = putLatency(uniform, rate, measured, "with three members");
 			return List.of(
@@ -333,8 +330,8 @@ public final class Benchmark {
 
 	/** p50 and p99 in milliseconds of PUTs to ours at a fixed rate. */
 	private double[] putLatency(IdSampler ids, double rate, Duration measured, String label) {
-		new LoadGenerator(this.services.get(OURS).port(), ids, 1.0).fixedRate(2, rate, this.settings.warmup());
-		LoadGenerator.Run run = new LoadGenerator(this.services.get(OURS).port(), ids, 1.0).fixedRate(2, rate,
+		new LoadGenerator(this.services.get(Scenario.OURS).port(), ids, 1.0).fixedRate(2, rate, this.settings.warmup());
+		LoadGenerator.Run run = new LoadGenerator(this.services.get(Scenario.OURS).port(), ids, 1.0).fixedRate(2, rate,
 				measured);
 		requireNoErrors("ours, PUT " + label, run);
 		double p50 = run.latency().getValueAtPercentile(50) / 1000.0;
@@ -346,14 +343,14 @@ public final class Benchmark {
 	/** Throughput and closed-loop p99 of ours at each connection count. */
 	private List<ConnectionScaling> connectionScaling() {
 		IdSampler zipf = IdSampler.zipf(this.settings.profiles(), this.settings.zipfExponent());
-		List<String> scenarios = List.of(OURS);
+		List<Scenario> scenarios = List.of(Scenario.OURS);
 		Map<String, List<double[]>> runs = new LinkedHashMap<>();
 		for (int connections : this.settings.connectionCounts()) {
-			for (String scenario : scenarios) {
+			for (Scenario scenario : scenarios) {
 				generator(scenario, zipf, 0).closedLoop(connections, this.settings.scalingRun());
 			}
 			for (int repetition = 0; repetition < this.settings.repetitions(); repetition++) {
-				for (String scenario : rotated(scenarios, repetition)) {
+				for (Scenario scenario : rotated(scenarios, repetition)) {
 					LoadGenerator.Run run = generator(scenario, zipf, 0).closedLoop(connections,
 							this.settings.scalingRun());
 					requireNoErrors(scenario + " at " + connections + " connections", run);
@@ -365,10 +362,10 @@ public final class Benchmark {
 			}
 		}
 		List<ConnectionScaling> results = new ArrayList<>();
-		for (String scenario : scenarios) {
+		for (Scenario scenario : scenarios) {
 			for (int connections : this.settings.connectionCounts()) {
 				List<double[]> measured = runs.get(scenario + "/" + connections);
-				results.add(new ConnectionScaling(scenario, connections,
+				results.add(new ConnectionScaling(scenario.label(), connections,
 						Stat.of(measured.stream().mapToDouble((run) -> run[0]).toArray()),
 						Stat.of(measured.stream().mapToDouble((run) -> run[1]).toArray())));
 			}
@@ -388,7 +385,7 @@ public final class Benchmark {
 		List<SizeScaling> scaling = new ArrayList<>();
 		for (int profiles : this.settings.sizes()) {
 			if (profiles == this.settings.profiles()) {
-				ScenarioResult main = find(results, OURS, "zipf");
+				ScenarioResult main = find(results, Scenario.OURS, "zipf");
 				scaling.add(new SizeScaling(profiles, main.throughput(), main.offeredRate(), main.latency().get("p99"),
 						main.hitRatio(), "written by the benchmark", mainFillSeconds));
 				continue;
@@ -398,22 +395,21 @@ public final class Benchmark {
 			if (profiles > this.settings.profiles()) {
 				log("Loading " + profiles + " profiles");
 				this.database.ensure(profiles);
-				fillSeconds = write(OURS, profiles);
+				fillSeconds = write(Scenario.OURS, profiles);
 				filled = "written by the benchmark";
 			}
 			IdSampler zipf = IdSampler.zipf(profiles, this.settings.zipfExponent());
-			String scenario = OURS + " (" + profiles + ")";
+			String scenario = Scenario.OURS.label() + " (" + profiles + ")";
 			this.tallies.put(key(scenario, zipf), new Tally());
-			generator(OURS, zipf, 0).closedLoop(this.settings.connections(), this.settings.warmup());
+			generator(Scenario.OURS, zipf, 0).closedLoop(this.settings.connections(), this.settings.warmup());
 			List<Double> throughput = new ArrayList<>();
 			List<Double> p99 = new ArrayList<>();
 			for (int repetition = 0; repetition < this.settings.repetitions(); repetition++) {
-				throughput.add(measured(OURS, scenario, zipf,
-						() -> generator(OURS, zipf, 0).closedLoop(this.settings.connections(), this.settings.run()))
-					.throughput());
+				throughput.add(measured(Scenario.OURS, scenario, zipf, () -> generator(Scenario.OURS, zipf, 0)
+					.closedLoop(this.settings.connections(), this.settings.run())).throughput());
 			}
 			for (int repetition = 0; repetition < this.settings.repetitions(); repetition++) {
-				p99.add((double) measured(OURS, scenario, zipf, () -> generator(OURS, zipf, 0)
+				p99.add((double) measured(Scenario.OURS, scenario, zipf, () -> generator(Scenario.OURS, zipf, 0)
 					.fixedRate(this.settings.connections(), this.settings.offeredRate(), this.settings.run())).latency()
 					.getValueAtPercentile(99));
 			}
@@ -429,17 +425,18 @@ public final class Benchmark {
 	 * Writes profiles {@code 1..profiles} into the cache of ours or textbook as that
 	 * service stores them; returns the seconds it took.
 	 */
-	private double write(String scenario, int profiles) {
+	private double write(Scenario scenario, int profiles) {
 		log("Writing " + profiles + " cache entries of " + scenario);
 		long start = System.nanoTime();
-		if (scenario.equals(OURS)) {
-			this.redis.fill(profiles, (i) -> keyPrefix(OURS) + (i + 1),
-					(i) -> SerializerBenchmarks.encode("protobuf", SerializerBenchmarks.sampleProfile(i + 1)), OURS_TTL,
-					OURS_TTL_JITTER);
+		String keyPrefix = Objects.requireNonNull(scenario.keyPrefix(), scenario + " has no cache in Redis");
+		if (scenario == Scenario.OURS) {
+			this.redis.fill(profiles, (i) -> keyPrefix + (i + 1), (i) -> SerializerBenchmarks
+				.encode(ShippedCacheSettings.format(ProfileCache.NAME), SerializerBenchmarks.sampleProfile(i + 1)),
+					OURS_TTL, OURS_TTL_JITTER);
 		}
 		else {
 			// Boot's default: JDK serialization, no TTL
-			this.redis.fill(profiles, (i) -> keyPrefix(TEXTBOOK) + (i + 1),
+			this.redis.fill(profiles, (i) -> keyPrefix + (i + 1),
 					(i) -> SerializerBenchmarks.encode("jdk", SerializerBenchmarks.sampleProfile(i + 1)), null, 0);
 		}
 		return (System.nanoTime() - start) / 1e9;
@@ -449,12 +446,12 @@ public final class Benchmark {
 	 * The written entries are what the service would have read from the database: the
 	 * same body from the service as from no cache, for a sample of ids.
 	 */
-	private void requireSameAsDatabase(String scenario) {
+	private void requireSameAsDatabase(Scenario scenario) {
 		ApiClient http = new ApiClient();
 		for (int i = 0; i < 20; i++) {
 			long id = 1 + (long) i * this.settings.profiles() / 20;
 			ApiClient.Response cached = http.get(url(scenario, id));
-			ApiClient.Response database = http.get(url(NO_CACHE, id));
+			ApiClient.Response database = http.get(url(Scenario.NO_CACHE, id));
 			if (cached.status() != 200 || !cached.body().equals(database.body())) {
 				throw new IllegalStateException(
 						scenario + " answered GET /users/" + id + " with " + cached.status() + " " + cached.body()
@@ -463,7 +460,7 @@ public final class Benchmark {
 		}
 	}
 
-	private String url(String scenario, long id) {
+	private String url(Scenario scenario, long id) {
 		return "http://127.0.0.1:" + this.services.get(scenario).port() + "/users/" + id;
 	}
 
@@ -500,10 +497,10 @@ public final class Benchmark {
 	private List<Target> targets(List<ScenarioResult> results, List<EntryMemory> memory) {
 		List<Target> targets = new ArrayList<>();
 		for (String pattern : List.of("zipf", "uniform")) {
-			ScenarioResult ours = find(results, OURS, pattern);
-			ScenarioResult noCache = find(results, NO_CACHE, pattern);
-			ScenarioResult textbook = find(results, TEXTBOOK, pattern);
-			ScenarioResult floor = find(results, FLOOR, pattern);
+			ScenarioResult ours = find(results, Scenario.OURS, pattern);
+			ScenarioResult noCache = find(results, Scenario.NO_CACHE, pattern);
+			ScenarioResult textbook = find(results, Scenario.TEXTBOOK, pattern);
+			ScenarioResult floor = find(results, Scenario.FLOOR, pattern);
 			targets.add(ratio("ours / no cache throughput, " + pattern, ours.throughput().median(),
 					noCache.throughput().median(), ">= 3", true, 3));
 			targets.add(ratio("ours / no cache p99 at " + (int) ours.offeredRate() + " requests/s, " + pattern,
@@ -512,7 +509,7 @@ public final class Benchmark {
 					textbook.throughput().median(), ">= 1.5", true, 1.5));
 			targets.add(ratio("ours / floor throughput, " + pattern, ours.throughput().median(),
 					floor.throughput().median(), ">= 0.9", true, 0.9));
-			ScenarioResult mixed = find(results, MIXED, pattern);
+			ScenarioResult mixed = find(results, Scenario.MIXED, pattern);
 			if (mixed.hitRatio() != null) {
 				targets.add(ratio("mixed 95:5, database loads per read, " + pattern, 1 - mixed.hitRatio(), 1, "<= 0.01",
 						false, 0.01));
@@ -531,21 +528,21 @@ public final class Benchmark {
 		return new Target(name, ratio, goal, atLeast ? ratio >= limit : ratio <= limit);
 	}
 
-	private static ScenarioResult find(List<ScenarioResult> results, String scenario, String pattern) {
+	private static ScenarioResult find(List<ScenarioResult> results, Scenario scenario, String pattern) {
 		return results.stream()
-			.filter((result) -> result.scenario().equals(scenario) && result.pattern().equals(pattern))
+			.filter((result) -> result.scenario().equals(scenario.label()) && result.pattern().equals(pattern))
 			.findFirst()
 			.orElseThrow();
 	}
 
 	/** Runs a load, adding its requests, CPU and SQL to the scenario's tally. */
-	private LoadGenerator.Run measured(String scenario, IdSampler pattern, Supplier<LoadGenerator.Run> load) {
-		return measured(scenario, scenario, pattern, load);
+	private LoadGenerator.Run measured(Scenario scenario, IdSampler pattern, Supplier<LoadGenerator.Run> load) {
+		return measured(scenario, scenario.label(), pattern, load);
 	}
 
-	private LoadGenerator.Run measured(String service, String scenario, IdSampler pattern,
+	private LoadGenerator.Run measured(Scenario service, String scenario, IdSampler pattern,
 			Supplier<LoadGenerator.Run> load) {
-		ServiceProcess process = this.services.get(service.equals(MIXED) ? OURS : service);
+		ServiceProcess process = this.services.get(service.service());
 		List<ProcessHandle> redis = serverProcesses("redis");
 		List<ProcessHandle> postgres = serverProcesses("postgres");
 		StatementCounts statementsBefore = this.database.statements();
@@ -570,28 +567,58 @@ public final class Benchmark {
 			.toList();
 	}
 
-	private LoadGenerator generator(String scenario, IdSampler pattern, double writeShare) {
-		ServiceProcess service = this.services.get(scenario.equals(MIXED) ? OURS : scenario);
+	private LoadGenerator generator(Scenario scenario, IdSampler pattern, double writeShare) {
+		ServiceProcess service = this.services.get(scenario.service());
 		return new LoadGenerator(service.port(), pattern, writeShare);
 	}
 
-	private ServiceProcess startService(String scenario) {
-		Path logs = WORK.resolve("logs");
-		String name = scenario.replace(' ', '-');
-		return switch (scenario) {
-			case OURS ->
-				ServiceProcess.start(name, this.java, this.jar, jvmOptions(name), null, serviceProperties(), logs);
-			case NO_CACHE -> ServiceProcess.start(name, this.java, this.jar, jvmOptions(name), null,
-					serviceProperties("spring.cache.type=none"), logs);
-			case FLOOR ->
-				ServiceProcess.start(name, this.java, this.jar, jvmOptions(name), serviceClasspath(), serviceProperties(
-						"spring.cache.type=simple", "spring.main.sources=" + PreloadedMap.class.getName()), logs);
-			case TEXTBOOK -> ServiceProcess.start(name, this.java, this.jar, jvmOptions(name), serviceClasspath(),
-					serviceProperties("spring.main.sources=" + BootDefaultCaching.class.getName(),
-							"profiles.cache.near.enabled=false"),
-					logs);
-			default -> throw new IllegalArgumentException(scenario);
-		};
+	/**
+	 * Starts the scenarios' services one after another, or all at once when the settings
+	 * allow; on a failure, stops those that did start.
+	 */
+	private Map<Scenario, ServiceProcess> startServices(List<Scenario> services) {
+		Map<Scenario, ServiceProcess> started = new EnumMap<>(Scenario.class);
+		if (!this.settings.parallelStarts()) {
+			for (Scenario service : services) {
+				log("Starting the service: " + service);
+				started.put(service, startService(service));
+			}
+			return started;
+		}
+		log("Starting " + services + " at once");
+		ExecutorService starter = Executors.newFixedThreadPool(services.size());
+		try {
+			Map<Scenario, Future<ServiceProcess>> starting = new EnumMap<>(Scenario.class);
+			services.forEach((service) -> starting.put(service, starter.submit(() -> startService(service))));
+			RuntimeException failure = null;
+			for (Map.Entry<Scenario, Future<ServiceProcess>> service : starting.entrySet()) {
+				try {
+					started.put(service.getKey(), service.getValue().get());
+				}
+				catch (ExecutionException ex) {
+					failure = new IllegalStateException("Could not start " + service.getKey(), ex.getCause());
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					failure = new IllegalStateException("Interrupted while starting " + service.getKey(), ex);
+				}
+			}
+			if (failure != null) {
+				started.values().forEach(ServiceProcess::close);
+				throw failure;
+			}
+			return started;
+		}
+		finally {
+			starter.shutdownNow();
+		}
+	}
+
+	private ServiceProcess startService(Scenario scenario) {
+		String name = scenario.label().replace(' ', '-');
+		return ServiceProcess.start(name, this.java, this.jar, jvmOptions(name),
+				scenario.needsBenchClasses() ? serviceClasspath() : null,
+				serviceProperties(scenario.properties().toArray(String[]::new)), WORK.resolve("logs"));
 	}
 
 	static List<String> jvmOptions(String service) {
@@ -631,7 +658,7 @@ public final class Benchmark {
 	 * alone: the test classes as a whole would bring the tests' configurations into the
 	 * service.
 	 */
-	private Path serviceClasspath() {
+	private synchronized Path serviceClasspath() {
 		Path target = WORK.resolve("service-classpath");
 		if (this.serviceClasspathReady) {
 			return target;
@@ -653,12 +680,6 @@ public final class Benchmark {
 		catch (IOException | URISyntaxException ex) {
 			throw new IllegalStateException("Cannot put the benchmark's service configurations on a classpath", ex);
 		}
-	}
-
-	private static String keyPrefix(String scenario) {
-		// ours: profiles.cache.key-prefix (application.yml) + cache name; Boot's default:
-		// cache name
-		return scenario.equals(OURS) ? "profiles:users::" : "users::";
 	}
 
 	private Machine machine() {
@@ -728,8 +749,8 @@ public final class Benchmark {
 		return List.of(IdSampler.zipf(profiles, this.settings.zipfExponent()), IdSampler.uniform(profiles));
 	}
 
-	private static List<String> rotated(List<String> scenarios, int by) {
-		List<String> rotated = new ArrayList<>(scenarios);
+	private static List<Scenario> rotated(List<Scenario> scenarios, int by) {
+		List<Scenario> rotated = new ArrayList<>(scenarios);
 		Collections.rotate(rotated, -by);
 		return rotated;
 	}

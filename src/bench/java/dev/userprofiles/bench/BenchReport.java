@@ -50,9 +50,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class BenchReport {
 
-	private static final Map<String, Color> COLORS = Map.of(Benchmark.OURS, new Color(0x1f77b4), Benchmark.NO_CACHE,
-			new Color(0xd62728), Benchmark.TEXTBOOK, new Color(0xff7f0e), Benchmark.FLOOR, new Color(0x2ca02c),
-			Benchmark.MIXED, new Color(0x9467bd));
+	private static final Map<String, Color> COLORS = Map.of(Scenario.OURS.label(), new Color(0x1f77b4),
+			Scenario.NO_CACHE.label(), new Color(0xd62728), Scenario.TEXTBOOK.label(), new Color(0xff7f0e),
+			Scenario.FLOOR.label(), new Color(0x2ca02c), Scenario.MIXED.label(), new Color(0x9467bd));
 
 	private BenchReport() {
 	}
@@ -250,7 +250,7 @@ final class BenchReport {
 		XYSeriesCollection dataset = new XYSeriesCollection();
 		XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
 		int series = 0;
-		for (String scenario : List.of(Benchmark.OURS)) {
+		for (String scenario : List.of(Scenario.OURS.label())) {
 			XYSeries xy = new XYSeries(scenario);
 			for (ConnectionScaling point : results.connectionScaling()) {
 				if (point.scenario().equals(scenario)) {
