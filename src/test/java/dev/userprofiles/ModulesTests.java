@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.modulith.core.ApplicationModules;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * types in another's top-level package, and no two depend on each other, even through
  * others. The Documenter's diagrams of them are committed under {@code docs/modules}.
  */
+@WithoutInfrastructure
 class ModulesTests {
 
 	private static final ApplicationModules MODULES = ApplicationModules.of(UserProfileServiceApplication.class);

@@ -3,6 +3,7 @@ package dev.userprofiles.bench;
 import java.util.List;
 
 import dev.userprofiles.bench.SerializerBenchmarks.Measurement;
+import dev.userprofiles.infra.WithoutInfrastructure;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.tuple;
  * The serializer benchmarks run under JMH and report every format and operation; which
  * format wins is for the benchmark to say, not for a test to assume.
  */
+@WithoutInfrastructure
 class SerializerBenchmarksTests {
 
 	@Test

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.data.redis.serializer.RedisSerializer;
@@ -15,6 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalStateException;
  * Each configured cache gets the codec its module declares, and a mismatch either way
  * fails at startup instead of failing every call to that cache.
  */
+@WithoutInfrastructure
 class CacheValueCodecsTests {
 
 	@Test

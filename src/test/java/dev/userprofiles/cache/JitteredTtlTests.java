@@ -4,10 +4,12 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@WithoutInfrastructure
 class JitteredTtlTests {
 
 	@Test

@@ -2,12 +2,14 @@ package dev.userprofiles.cache;
 
 import java.nio.charset.StandardCharsets;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import io.lettuce.core.cluster.SlotHash;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+@WithoutInfrastructure
 class LeaseKeyTests {
 
 	@Test

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +31,7 @@ import static org.awaitility.Awaitility.await;
  * moves, so its edge cases need neither Redis nor sleeping.
  */
 @ExtendWith(OutputCaptureExtension.class)
+@WithoutInfrastructure
 class PendingEvictionsTests {
 
 	private static final Duration GIVE_UP_AFTER = Duration.ofSeconds(10);

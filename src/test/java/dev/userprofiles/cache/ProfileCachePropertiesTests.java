@@ -2,12 +2,14 @@ package dev.userprofiles.cache;
 
 import java.time.Duration;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.util.unit.DataSize;
 
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
+@WithoutInfrastructure
 class ProfileCachePropertiesTests {
 
 	@Test

@@ -3,6 +3,7 @@ package dev.userprofiles.cache;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
@@ -17,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 import static org.awaitility.Awaitility.await;
 
+@WithoutInfrastructure
 class TolerantCacheErrorHandlerTests {
 
 	private final SimpleMeterRegistry meters = new SimpleMeterRegistry();

@@ -1,5 +1,6 @@
 package dev.userprofiles.demo;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.ApplicationRunner;
@@ -9,6 +10,7 @@ import org.springframework.jdbc.datasource.SimpleDriverDataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@WithoutInfrastructure
 class DemoProfilesTests {
 
 	// The runner is only registered here, never run: no database is needed.

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -53,6 +54,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
  * autoscaler's target, the Redis Cluster's topology). Nothing here is applied to a
  * cluster.
  */
+@WithoutInfrastructure
 class KubernetesManifestsTests {
 
 	private static final Path K8S = Path.of("k8s");

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 
 import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.TestTokens;
+import dev.userprofiles.infra.WithoutInfrastructure;
 import dev.userprofiles.web.WebLayer;
 import org.assertj.core.api.SoftAssertions;
 import org.jspecify.annotations.Nullable;
@@ -43,6 +44,7 @@ import static org.mockito.BDDMockito.then;
  */
 @WebMvcTest(UserProfileController.class)
 @WebLayer
+@WithoutInfrastructure
 class BadInputTests {
 
 	/** Stands for the id of an existing profile: the service is never asked for it. */

@@ -3,6 +3,7 @@ package dev.userprofiles.profile;
 import java.time.Instant;
 
 import dev.userprofiles.cache.ValueFormat;
+import dev.userprofiles.infra.WithoutInfrastructure;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * profile comes back equal, and bytes either decode to a well-formed profile or fail as
  * {@link SerializationException}, which the cache treats as a miss and evicts.
  */
+@WithoutInfrastructure
 class ProfileCodecProperties {
 
 	private static final ProfileCache CODEC = new ProfileCache();

@@ -3,6 +3,7 @@ package dev.userprofiles.profile;
 import java.time.Instant;
 import java.util.List;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * never matches), If-None-Match weakly; anything else in the header matches nothing and
  * never fails the request.
  */
+@WithoutInfrastructure
 class ProfileETagsProperties {
 
 	private static final UserProfile PROFILE = new UserProfile(42, "ada", "ada@example.com", "Ada", null, null, null,

@@ -2,10 +2,12 @@ package dev.userprofiles.profile;
 
 import java.time.Instant;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+@WithoutInfrastructure
 class ProfileETagsTests {
 
 	static final UserProfile PROFILE = new UserProfile(42, "ada", "ada@example.com", "Ada", null, null, null,

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
 import net.jqwik.api.Arbitraries;
@@ -25,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * tags (RFC 5646). Generated valid values are accepted; each is refused once a character
  * the grammar forbids is put in.
  */
+@WithoutInfrastructure
 class ProfileRequestProperties {
 
 	private static final Validator validator = Validation.buildDefaultValidatorFactory().getValidator();

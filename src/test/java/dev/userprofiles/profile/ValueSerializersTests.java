@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 import dev.userprofiles.cache.ValueFormat;
+import dev.userprofiles.infra.WithoutInfrastructure;
 import dev.userprofiles.profile.proto.CachedUserProfile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,6 +19,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 /**
  * Both value formats round-trip a profile exactly and refuse what no write produced.
  */
+@WithoutInfrastructure
 class ValueSerializersTests {
 
 	private static final ProfileCache CODEC = new ProfileCache();

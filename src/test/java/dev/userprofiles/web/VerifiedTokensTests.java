@@ -3,6 +3,7 @@ package dev.userprofiles.web;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import dev.userprofiles.infra.WithoutInfrastructure;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.security.oauth2.jwt.BadJwtException;
@@ -16,6 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  * The verified-token cache: a good token is verified once, a bad one every time, and a
  * remembered token is verified again once it has expired.
  */
+@WithoutInfrastructure
 class VerifiedTokensTests {
 
 	private final AtomicInteger verifications = new AtomicInteger();
