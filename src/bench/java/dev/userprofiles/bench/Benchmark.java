@@ -181,7 +181,8 @@ public final class Benchmark {
 			if (keyPrefix != null) {
 				long usedBefore = this.redis.usedMemory();
 				fillSeconds.put(scenario, write(scenario, this.settings.profiles()));
-				memory.add(entryMemory((scenario == Scenario.OURS) ? "protobuf (ours)" : "jdk (textbook)", keyPrefix,
+				memory.add(entryMemory((scenario == Scenario.OURS)
+						? ShippedCacheSettings.format(ProfileCache.NAME) + " (ours)" : "jdk (textbook)", keyPrefix,
 						usedBefore, this.settings.profiles()));
 			}
 			if (scenario != Scenario.NO_CACHE) {
@@ -310,7 +311,7 @@ public final class Benchmark {
 			for (int i = 1; i <= 2; i++) {
 				log("Starting member " + i + " of ours for the write latency");
 				members.add(ServiceProcess.start("ours-member-" + i, this.java, this.jar,
-						jvmOptions("ours-member-" + i), null, serviceProperties(), WORK.resolve("logs")));
+						serviceJvmOptions("ours-member-" + i), null, serviceProperties(), WORK.resolve("logs")));
 			}
 			// The members' listeners warm up as writes arrive.
 			new LoadGenerator(this.services.get(Scenario.OURS).port(), uniform, 1.0).fixedRate(2, rate,
@@ -587,38 +588,50 @@ public final class Benchmark {
 		}
 		log("Starting " + services + " at once");
 		ExecutorService starter = Executors.newFixedThreadPool(services.size());
-		try {
-			Map<Scenario, Future<ServiceProcess>> starting = new EnumMap<>(Scenario.class);
-			services.forEach((service) -> starting.put(service, starter.submit(() -> startService(service))));
-			RuntimeException failure = null;
-			for (Map.Entry<Scenario, Future<ServiceProcess>> service : starting.entrySet()) {
+		Map<Scenario, Future<ServiceProcess>> starting = new EnumMap<>(Scenario.class);
+		services.forEach((service) -> starting.put(service, starter.submit(() -> startService(service))));
+		// Never interrupted: a start cut short would leave its process behind. Each ends
+		// by itself, ready or failed within its 90 s.
+		starter.shutdown();
+		RuntimeException failure = null;
+		boolean interrupted = false;
+		for (Map.Entry<Scenario, Future<ServiceProcess>> service : starting.entrySet()) {
+			while (true) {
 				try {
 					started.put(service.getKey(), service.getValue().get());
+					break;
 				}
 				catch (ExecutionException ex) {
 					failure = new IllegalStateException("Could not start " + service.getKey(), ex.getCause());
+					break;
 				}
 				catch (InterruptedException ex) {
-					Thread.currentThread().interrupt();
-					failure = new IllegalStateException("Interrupted while starting " + service.getKey(), ex);
+					interrupted = true;
 				}
 			}
-			if (failure != null) {
-				started.values().forEach(ServiceProcess::close);
-				throw failure;
-			}
-			return started;
 		}
-		finally {
-			starter.shutdownNow();
+		if (interrupted) {
+			Thread.currentThread().interrupt();
+			failure = (failure != null) ? failure : new IllegalStateException("Interrupted while starting " + services);
 		}
+		if (failure != null) {
+			started.values().forEach(ServiceProcess::close);
+			throw failure;
+		}
+		return started;
 	}
 
 	private ServiceProcess startService(Scenario scenario) {
 		String name = scenario.label().replace(' ', '-');
-		return ServiceProcess.start(name, this.java, this.jar, jvmOptions(name),
+		return ServiceProcess.start(name, this.java, this.jar, serviceJvmOptions(name),
 				scenario.needsBenchClasses() ? serviceClasspath() : null,
 				serviceProperties(scenario.properties().toArray(String[]::new)), WORK.resolve("logs"));
+	}
+
+	private List<String> serviceJvmOptions(String service) {
+		List<String> options = new ArrayList<>(jvmOptions(service));
+		options.addAll(this.settings.serviceJvmOptions());
+		return options;
 	}
 
 	static List<String> jvmOptions(String service) {
@@ -695,7 +708,7 @@ public final class Benchmark {
 		return new Machine(Runtime.getRuntime().availableProcessors(), os.getTotalMemorySize(),
 				System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("os.version"),
 				System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), javaVersion(this.java),
-				String.join(" ", jvmOptions("<service>")), this.infrastructure.backend(), redisVersion);
+				String.join(" ", serviceJvmOptions("<service>")), this.infrastructure.backend(), redisVersion);
 	}
 
 	private static String javaVersion(Path java) {

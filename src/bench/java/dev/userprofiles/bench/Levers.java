@@ -928,10 +928,10 @@ final class Levers {
 				+ "`used_memory` of every node, replicas included, after writing %,d profiles.",
 				LocalRedisCluster.nodeTimeoutMillis(), profiles);
 		section.table(List.of("Shape", "Nodes", "Bytes per profile, all nodes"), memoryRows);
-		section.text("Recovery: the master of the shard holding `profiles:users::1` is killed (SIGKILL), alone "
+		section.text("Recovery: the master of the shard holding `%s` is killed (SIGKILL), alone "
 				+ "or with one of its replicas; the time is until a node of that shard that is a master and not "
 				+ "failed accepts a write of the key (polled every 20 ms), at most %s.",
-				human(this.settings.recoveryLimit()));
+				ShippedCacheSettings.key(ProfileCache.NAME, 1), human(this.settings.recoveryLimit()));
 		section.table(List.of("Shape", "One node lost (the master)", "Master and one replica lost"), recoveryRows);
 		section.text(
 				"Reads: one instance per mode, local level 1 MB (a few thousand of the %,d profiles: most "
@@ -1200,9 +1200,9 @@ final class Levers {
 	}
 
 	private static void fill(BenchRedis redis, String keyPrefix, int entries, String format) {
-		redis.fill(entries, (i) -> keyPrefix + "users::" + (i + 1),
+		redis.fill(entries, (i) -> keyPrefix + ProfileCache.NAME + "::" + (i + 1),
 				(i) -> SerializerBenchmarks.encode(format, SerializerBenchmarks.sampleProfile(i + 1)), SHIPPED_TTL,
-				0.1);
+				ShippedCacheSettings.ttlJitter());
 	}
 
 	/** What one measured run of a service did. */

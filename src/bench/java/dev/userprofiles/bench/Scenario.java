@@ -66,8 +66,9 @@ enum Scenario {
 	}
 
 	/**
-	 * The prefix of its cache's Redis keys: ours as shipped ({@code profiles.cache}),
-	 * textbook Boot's default (the cache name); none for the others.
+	 * The prefix of its cache's Redis keys: ours as shipped
+	 * ({@code profiles.cache.key-prefix}), textbook Boot's default (the cache name); none
+	 * for the others.
 	 */
 	@Nullable String keyPrefix() {
 		return switch (this) {
