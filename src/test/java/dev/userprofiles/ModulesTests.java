@@ -18,6 +18,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The application's modules are its top-level packages. Each may use only the public
  * types in another's top-level package, and no two depend on each other, even through
  * others. The Documenter's diagrams of them are committed under {@code docs/modules}.
+ * <p>
+ * What the analysis cannot see: a module used only through a compile-time constant
+ * ({@code ProfileCache.NAME} in an annotation or in {@code changes}), which the compiler
+ * copies into the user. Each module's {@code package-info} names the modules it may
+ * depend on, those included.
  */
 @WithoutInfrastructure
 class ModulesTests {

@@ -34,7 +34,7 @@ public interface CacheValueCodec<T> {
 	 * this codec: there a value must end with its version (protobuf field 10 as the last
 	 * field, or a JSON object whose last member is {@code "version"}). A value that does
 	 * not is still cached, but a write-through put then invalidates instead of replacing
-	 * (logged once per cache).
+	 * (logged once).
 	 * @param value a value of this cache
 	 * @return its version
 	 */

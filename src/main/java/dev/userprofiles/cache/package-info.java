@@ -1,6 +1,7 @@
 /**
- * The cache layer: Redis Cluster cache manager, per-cache settings, value serializers and
- * failure handling.
+ * The cache layer: Redis Cluster cache manager, per-cache settings, leases, the local
+ * level and its invalidation bus, failure handling. What a cache holds, and how it is
+ * encoded, the module owning the values declares ({@link CacheValueCodec}).
  */
 @ApplicationModule(displayName = "Cache", allowedDependencies = { "logging" })
 @NullMarked

@@ -72,8 +72,12 @@ class LeaseCacheWriterTests {
 
 	@AfterAll
 	static void disconnect() {
-		keeper.close();
-		connectionFactory.destroy();
+		if (keeper != null) {
+			keeper.close();
+		}
+		if (connectionFactory != null) {
+			connectionFactory.destroy();
+		}
 	}
 
 	@Test

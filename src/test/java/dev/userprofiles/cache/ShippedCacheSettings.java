@@ -67,6 +67,11 @@ public final class ShippedCacheSettings {
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot read the service's application.yml", ex);
 		}
+		// Bound as written: no profile documents, no placeholders to resolve.
+		if (documents.size() != 1) {
+			throw new IllegalStateException(
+					"application.yml has " + documents.size() + " documents: bind the one the service uses by default");
+		}
 		Binder binder = new Binder(ConfigurationPropertySources.from(documents), null,
 				ApplicationConversionService.getSharedInstance());
 		return binder.bindOrCreate("profiles.cache", ProfileCacheProperties.class);

@@ -24,9 +24,9 @@ public final class RedisKeys {
 	}
 
 	/**
-	 * The key of a cached entry: {@code profiles:<cache>::<id>} with the default prefix.
+	 * The key of a cache entry under the shipped key prefix:
+	 * {@code profiles:<cache>::<id>}.
 	 */
-	/** The key of a cache entry under the shipped key prefix. */
 	public static String cacheKey(String cacheName, Object key) {
 		return ShippedCacheSettings.key(cacheName, key);
 	}

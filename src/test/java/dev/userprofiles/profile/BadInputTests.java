@@ -55,9 +55,7 @@ class BadInputTests {
 	/** The default {@code profiles.web.max-request-body}. */
 	private static final int MAX_BODY_BYTES = 16 * 1024;
 
-	/**
-	 * A valid username nobody has, so a body wrongly accepted would show in the table.
-	 */
+	/** A valid username: what makes a body bad is the one thing each case changes. */
 	private static final String HANDLE = ApiClient.uniqueHandle();
 
 	@Autowired
