@@ -24,29 +24,22 @@ import java.util.List;
  * @param sizes profile counts of the scaling runs
  * @param memorySample entries whose {@code MEMORY USAGE} is averaged
  * @param quickSerializers JMH in-process with one short iteration
- * @param parallelStarts the four services start at once, not one after another: faster
- * (82 s against 124 s in a smoke run on 2 cores), but their startup times are then not
- * their own, so only where none is published
- * @param serviceJvmOptions JVM options of the services beyond the deployment's heap
  */
 record BenchSettings(int profiles, int connections, double offeredRate, Duration warmup, Duration run, int repetitions,
 		double zipfExponent, double writeShare, Duration serviceWarmup, Duration mixedWarmup,
 		List<Integer> connectionCounts, Duration scalingRun, List<Integer> sizes, int memorySample,
-		boolean quickSerializers, boolean parallelStarts, List<String> serviceJvmOptions) {
+		boolean quickSerializers) {
 
 	static BenchSettings full() {
 		return new BenchSettings(100_000, 32, 500, Duration.ofSeconds(3), Duration.ofSeconds(3), 3, 0.99, 0.05,
 				Duration.ofSeconds(60), Duration.ofSeconds(15), List.of(1, 8, 32, 128), Duration.ofSeconds(2),
-				List.of(10_000, 100_000, 1_000_000), 1000, false, false, List.of());
+				List.of(10_000, 100_000, 1_000_000), 1000, false);
 	}
 
 	static BenchSettings smoke() {
 		return new BenchSettings(300, 4, 100, Duration.ofMillis(300), Duration.ofMillis(700), 1, 0.99, 0.05,
 				Duration.ofSeconds(1), Duration.ofMillis(300), List.of(1, 4), Duration.ofMillis(500),
-				List.of(100, 300, 600), 50, true, true,
-				// C1 only, as the levers' smoke run: less CPU to start, and no timing is
-				// asserted.
-				List.of("-XX:TieredStopAtLevel=1"));
+				List.of(100, 300, 600), 50, true);
 	}
 
 	static Path defaultOutput() {

@@ -16,10 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -164,7 +160,10 @@ public final class Benchmark {
 		this.database.migrate();
 		this.database.ensure(this.settings.profiles());
 		this.redis.flushAll();
-		this.services.putAll(startServices(Scenario.SERVICES));
+		for (Scenario scenario : Scenario.SERVICES) {
+			log("Starting the service: " + scenario);
+			this.services.put(scenario, startService(scenario));
+		}
 
 		// Caches start full: floor's map filled by the service as it starts, ours and
 		// textbook written by this process, each entry as that service stores it (its
@@ -306,12 +305,10 @@ public final class Benchmark {
 		double[] alone = putLatency(uniform, rate, measured, "alone");
 		List<ServiceProcess> members = new ArrayList<>();
 		try {
-			// One after another: two members starting at once next to ours took longer
-			// (62 s against 47 s in a smoke run on 2 cores).
 			for (int i = 1; i <= 2; i++) {
 				log("Starting member " + i + " of ours for the write latency");
 				members.add(ServiceProcess.start("ours-member-" + i, this.java, this.jar,
-						serviceJvmOptions("ours-member-" + i), null, serviceProperties(), WORK.resolve("logs")));
+						jvmOptions("ours-member-" + i), null, serviceProperties(), WORK.resolve("logs")));
 			}
 			// The members' listeners warm up as writes arrive.
 			new LoadGenerator(this.services.get(Scenario.OURS).port(), uniform, 1.0).fixedRate(2, rate,
@@ -573,65 +570,11 @@ public final class Benchmark {
 		return new LoadGenerator(service.port(), pattern, writeShare);
 	}
 
-	/**
-	 * Starts the scenarios' services one after another, or all at once when the settings
-	 * allow; on a failure, stops those that did start.
-	 */
-	private Map<Scenario, ServiceProcess> startServices(List<Scenario> services) {
-		Map<Scenario, ServiceProcess> started = new EnumMap<>(Scenario.class);
-		if (!this.settings.parallelStarts()) {
-			for (Scenario service : services) {
-				log("Starting the service: " + service);
-				started.put(service, startService(service));
-			}
-			return started;
-		}
-		log("Starting " + services + " at once");
-		ExecutorService starter = Executors.newFixedThreadPool(services.size());
-		Map<Scenario, Future<ServiceProcess>> starting = new EnumMap<>(Scenario.class);
-		services.forEach((service) -> starting.put(service, starter.submit(() -> startService(service))));
-		// Never interrupted: a start cut short would leave its process behind. Each ends
-		// by itself, ready or failed within its 90 s.
-		starter.shutdown();
-		RuntimeException failure = null;
-		boolean interrupted = false;
-		for (Map.Entry<Scenario, Future<ServiceProcess>> service : starting.entrySet()) {
-			while (true) {
-				try {
-					started.put(service.getKey(), service.getValue().get());
-					break;
-				}
-				catch (ExecutionException ex) {
-					failure = new IllegalStateException("Could not start " + service.getKey(), ex.getCause());
-					break;
-				}
-				catch (InterruptedException ex) {
-					interrupted = true;
-				}
-			}
-		}
-		if (interrupted) {
-			Thread.currentThread().interrupt();
-			failure = (failure != null) ? failure : new IllegalStateException("Interrupted while starting " + services);
-		}
-		if (failure != null) {
-			started.values().forEach(ServiceProcess::close);
-			throw failure;
-		}
-		return started;
-	}
-
 	private ServiceProcess startService(Scenario scenario) {
 		String name = scenario.label().replace(' ', '-');
-		return ServiceProcess.start(name, this.java, this.jar, serviceJvmOptions(name),
+		return ServiceProcess.start(name, this.java, this.jar, jvmOptions(name),
 				scenario.needsBenchClasses() ? serviceClasspath() : null,
 				serviceProperties(scenario.properties().toArray(String[]::new)), WORK.resolve("logs"));
-	}
-
-	private List<String> serviceJvmOptions(String service) {
-		List<String> options = new ArrayList<>(jvmOptions(service));
-		options.addAll(this.settings.serviceJvmOptions());
-		return options;
 	}
 
 	static List<String> jvmOptions(String service) {
@@ -708,7 +651,7 @@ public final class Benchmark {
 		return new Machine(Runtime.getRuntime().availableProcessors(), os.getTotalMemorySize(),
 				System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("os.version"),
 				System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), javaVersion(this.java),
-				String.join(" ", serviceJvmOptions("<service>")), this.infrastructure.backend(), redisVersion);
+				String.join(" ", jvmOptions("<service>")), this.infrastructure.backend(), redisVersion);
 	}
 
 	private static String javaVersion(Path java) {
