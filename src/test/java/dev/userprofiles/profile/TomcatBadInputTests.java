@@ -4,8 +4,6 @@ import java.io.ByteArrayInputStream;
 import java.net.Socket;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Map;
 
 import dev.userprofiles.infra.ApiClient;
 import dev.userprofiles.infra.ServiceTest;
@@ -29,9 +27,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ServiceTest
 class TomcatBadInputTests {
 
-	private static final String SNAPSHOT = "select id, username, email, display_name, bio, avatar_url, locale, version, updated_at"
-			+ " from user_profiles order by id";
-
 	/** The default {@code profiles.web.max-request-body}. */
 	private static final int MAX_BODY_BYTES = 16 * 1024;
 
@@ -51,7 +46,7 @@ class TomcatBadInputTests {
 	@ParameterizedTest
 	@ValueSource(strings = { "/users/%zz", "/users/1%00", "/users/%" })
 	void malformedUrisGetAProblemFromTheServletContainer(String rawPath) throws Exception {
-		List<Map<String, Object>> tableBefore = this.jdbc.queryForList(SNAPSHOT);
+		String tableBefore = this.jdbc.queryForObject(RequestMutationTests.SNAPSHOT, String.class);
 		String response;
 		try (Socket socket = new Socket("localhost", this.port)) {
 			socket.setSoTimeout(10_000);
@@ -69,7 +64,7 @@ class TomcatBadInputTests {
 		assertThat(problem.get("status").asInt()).isEqualTo(400);
 		assertThat(problem.get("detail").asString()).isNotBlank();
 		assertThat(problem.get("instance").asString()).isEqualTo(rawPath);
-		assertThat(this.jdbc.queryForList(SNAPSHOT)).isEqualTo(tableBefore);
+		assertThat(this.jdbc.queryForObject(RequestMutationTests.SNAPSHOT, String.class)).isEqualTo(tableBefore);
 	}
 
 	@ParameterizedTest
@@ -77,7 +72,7 @@ class TomcatBadInputTests {
 	void chunkedBodyGrowingOverTheLimitGets413(String method) {
 		ApiClient api = new ApiClient(this.port);
 		String path = method.equals("POST") ? "/users" : "/users/" + api.createProfile().get("id").asLong();
-		List<Map<String, Object>> tableBefore = this.jdbc.queryForList(SNAPSHOT);
+		String tableBefore = this.jdbc.queryForObject(RequestMutationTests.SNAPSHOT, String.class);
 		String handle = ApiClient.uniqueHandle();
 		String small = ApiClient.profileJson(handle, handle + "@example.com", "Chunked");
 		String oversized = small.replace("Writes tests",
@@ -93,7 +88,7 @@ class TomcatBadInputTests {
 		assertThat(response.status()).as("%s", response).isEqualTo(413);
 		assertThat(response.header("Content-Type")).startsWith("application/problem+json");
 		assertThat(response.json().get("status").asInt()).isEqualTo(413);
-		assertThat(this.jdbc.queryForList(SNAPSHOT)).isEqualTo(tableBefore);
+		assertThat(this.jdbc.queryForObject(RequestMutationTests.SNAPSHOT, String.class)).isEqualTo(tableBefore);
 	}
 
 }
