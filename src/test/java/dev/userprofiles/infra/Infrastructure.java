@@ -2,6 +2,7 @@ package dev.userprofiles.infra;
 
 import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -21,6 +22,11 @@ final class Infrastructure {
 	private static @Nullable TestInfrastructure started;
 
 	private static @Nullable IllegalStateException failure;
+
+	/** The name of the thread Spring Boot's JVM shutdown hook runs in. */
+	private static final String BOOT_HOOK_THREAD = "SpringApplicationShutdownHook";
+
+	private static final Duration BOOT_HOOK_GRACE = Duration.ofMillis(500);
 
 	private Infrastructure() {
 	}
@@ -48,9 +54,7 @@ final class Infrastructure {
 				default ->
 					throw new IllegalStateException("Unknown -Dinfra=" + requested + "; use auto, containers or local");
 			};
-			// Runs after Boot has closed the contexts it knows (the launcher's),
-			// so connection pools close before their servers stop.
-			SpringApplication.getShutdownHandlers().add(infrastructure::close);
+			stopAtExit(infrastructure);
 			logger.info("Test infrastructure '" + infrastructure.backend() + "' (requested: " + requested
 					+ ") ready in " + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms: Redis nodes "
 					+ infrastructure.redisNodes() + ", Postgres " + infrastructure.jdbcUrl());
@@ -62,6 +66,51 @@ final class Infrastructure {
 					: new IllegalStateException("Test infrastructure (-Dinfra=" + requested + ") failed to start", ex);
 			throw failure;
 		}
+	}
+
+	/**
+	 * Stops the infrastructure when the JVM exits, after Spring has closed its contexts:
+	 * through Boot's shutdown handlers, which run after the contexts they know (so
+	 * connection pools close before their servers stop). Boot registers its JVM hook only
+	 * once an application has run, so a hook of ours stops the infrastructure when no
+	 * test started one (a test of the cache writer alone); it waits for Boot's hook
+	 * first, if that runs.
+	 */
+	private static void stopAtExit(TestInfrastructure infrastructure) {
+		AtomicBoolean stopped = new AtomicBoolean();
+		Runnable stop = () -> {
+			if (stopped.compareAndSet(false, true)) {
+				infrastructure.close();
+			}
+		};
+		SpringApplication.getShutdownHandlers().add(stop);
+		Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+			awaitBootShutdownHook();
+			stop.run();
+		}, "test-infrastructure-shutdown"));
+	}
+
+	/**
+	 * Joins Boot's shutdown hook thread if it runs. The JVM starts every hook at once, in
+	 * no set order, so it is looked for during a short grace period.
+	 */
+	private static void awaitBootShutdownHook() {
+		long deadline = System.nanoTime() + BOOT_HOOK_GRACE.toNanos();
+		do {
+			for (Thread thread : Thread.getAllStackTraces().keySet()) {
+				if (BOOT_HOOK_THREAD.equals(thread.getName())) {
+					try {
+						thread.join();
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+					return;
+				}
+			}
+			Thread.onSpinWait();
+		}
+		while (System.nanoTime() - deadline < 0);
 	}
 
 }
