@@ -132,6 +132,13 @@ class CacheConfiguration implements CachingConfigurer {
 		return breaker;
 	}
 
+	/** Where every Redis command of the cache layer passes (breaker, metrics). */
+	@Bean
+	CacheRedis cacheRedis(LettuceConnectionFactory connectionFactory, CircuitBreaker redisCacheBreaker,
+			MeterRegistry meterRegistry) {
+		return new CacheRedis(connectionFactory, redisCacheBreaker, meterRegistry);
+	}
+
 	/**
 	 * The bus that keeps the local levels consistent; only with the Redis cache (the
 	 * {@code none} and {@code simple} baselines have no local level to keep).
@@ -139,10 +146,10 @@ class CacheConfiguration implements CachingConfigurer {
 	@Bean
 	@ConditionalOnBooleanProperty(name = "profiles.cache.near.enabled", matchIfMissing = true)
 	@ConditionalOnProperty(name = "spring.cache.type", havingValue = "redis")
-	InvalidationBus invalidationBus(LettuceConnectionFactory connectionFactory, MeterRegistry meterRegistry,
+	InvalidationBus invalidationBus(CacheRedis cacheRedis, MeterRegistry meterRegistry,
 			ObjectProvider<ReplicaReads> replicaReads) {
-		return new InvalidationBus(connectionFactory, this.properties.near(), this.properties.keyPrefix(),
-				meterRegistry, replicaReads.getIfAvailable());
+		return new InvalidationBus(cacheRedis, this.properties.near(), this.properties.keyPrefix(), meterRegistry,
+				replicaReads.getIfAvailable());
 	}
 
 	/**
@@ -154,7 +161,7 @@ class CacheConfiguration implements CachingConfigurer {
 	@ConditionalOnBooleanProperty("profiles.cache.replica-reads.enabled")
 	@ConditionalOnBooleanProperty(name = "profiles.cache.near.enabled", matchIfMissing = true)
 	@ConditionalOnProperty(name = "spring.cache.type", havingValue = "redis")
-	ReplicaReads replicaReads(LettuceConnectionFactory connectionFactory, MeterRegistry meterRegistry) {
+	ReplicaReads replicaReads(CacheRedis cacheRedis, MeterRegistry meterRegistry) {
 		this.properties.caches().forEach((name, spec) -> {
 			if (spec.localSize().toBytes() == 0) {
 				// Only a cache with a local level raises fences on its writes.
@@ -162,8 +169,7 @@ class CacheConfiguration implements CachingConfigurer {
 						+ "cache; set profiles.cache.caches." + name + ".local-size");
 			}
 		});
-		return new ReplicaReads(connectionFactory, longestTtl(), this.properties.replicaReads().maxFences(),
-				meterRegistry);
+		return new ReplicaReads(cacheRedis, longestTtl(), this.properties.replicaReads().maxFences(), meterRegistry);
 	}
 
 	/**
@@ -236,16 +242,16 @@ class CacheConfiguration implements CachingConfigurer {
 	@Bean
 	@ConditionalOnBooleanProperty(name = "profiles.cache.durable-invalidation.enabled", matchIfMissing = true)
 	@ConditionalOnProperty(name = "spring.cache.type", havingValue = "redis")
-	ReplicatedWrites replicatedWrites(LettuceConnectionFactory connectionFactory) {
+	ReplicatedWrites replicatedWrites(CacheRedis cacheRedis) {
 		ProfileCacheProperties.DurableInvalidation settings = this.properties.durableInvalidation();
-		return new ReplicatedWrites(connectionFactory, settings.replicas(), settings.timeout());
+		return new ReplicatedWrites(cacheRedis, settings.replicas(), settings.timeout());
 	}
 
 	@Bean
-	RedisCacheManagerBuilderCustomizer profileCaches(RedisConnectionFactory connectionFactory,
-			CircuitBreaker redisCacheBreaker, LeaseKeeper leaseKeeper, MeterRegistry meterRegistry,
-			ObjectProvider<Tracer> tracer, ObjectProvider<ReplicatedWrites> replicatedWrites,
-			ObjectProvider<ReplicaReads> replicaReads, ObjectProvider<CacheValueCodec<?>> codecs) {
+	RedisCacheManagerBuilderCustomizer profileCaches(RedisConnectionFactory connectionFactory, CacheRedis cacheRedis,
+			LeaseKeeper leaseKeeper, MeterRegistry meterRegistry, ObjectProvider<Tracer> tracer,
+			ObjectProvider<ReplicatedWrites> replicatedWrites, ObjectProvider<ReplicaReads> replicaReads,
+			ObjectProvider<CacheValueCodec<?>> codecs) {
 		Map<String, CacheValueCodec<Object>> codecsByCache = codecsByCache(this.properties.caches().keySet(),
 				codecs.orderedStream().toList());
 		Map<String, RedisCacheConfiguration> caches = new LinkedHashMap<>();
@@ -257,9 +263,9 @@ class CacheConfiguration implements CachingConfigurer {
 		RedisCacheWriter plain = RedisCacheWriter.create(connectionFactory,
 				(configurer) -> configurer.immediateWrites().batchStrategy(BatchStrategies.scan(1000)));
 		ProfileCacheProperties.Lease lease = this.properties.lease();
-		RedisCacheWriter writer = new LeaseCacheWriter(plain, connectionFactory, new RedisBreaker(redisCacheBreaker),
-				this.failures, meterRegistry, lease.ttl(), lease.maxWait(), leaseKeeper, tracing(tracer),
-				replicatedWrites.getIfAvailable(), replicaReads.getIfAvailable());
+		RedisCacheWriter writer = new LeaseCacheWriter(plain, cacheRedis, this.failures, meterRegistry, lease.ttl(),
+				lease.maxWait(), leaseKeeper, tracing(tracer), replicatedWrites.getIfAvailable(),
+				replicaReads.getIfAvailable());
 		return (builder) -> builder.cacheWriter(writer)
 			.withInitialCacheConfigurations(caches)
 			.disableCreateOnMissingCache()

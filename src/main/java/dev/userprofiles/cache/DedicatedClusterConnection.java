@@ -2,21 +2,18 @@ package dev.userprofiles.cache;
 
 import java.util.function.Consumer;
 
-import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import org.jspecify.annotations.Nullable;
 
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
-
 /**
  * A Redis Cluster connection of its own, beside the shared one Spring Data uses, opened
- * on first use (Redis may be down when the service starts) from Boot's client, so it has
- * the same nodes, credentials, TLS and topology options.
+ * on first use (Redis may be down when the service starts) through {@link CacheRedis},
+ * from Boot's client, so it has the same nodes, credentials, TLS and topology options.
  */
 final class DedicatedClusterConnection implements AutoCloseable {
 
-	private final LettuceConnectionFactory connectionFactory;
+	private final CacheRedis redis;
 
 	private final String purpose;
 
@@ -28,9 +25,9 @@ final class DedicatedClusterConnection implements AutoCloseable {
 	 * @param purpose what needs the cluster, for the error when Redis is standalone
 	 * @param configure applied once to the new connection
 	 */
-	DedicatedClusterConnection(LettuceConnectionFactory connectionFactory, String purpose,
+	DedicatedClusterConnection(CacheRedis redis, String purpose,
 			Consumer<StatefulRedisClusterConnection<byte[], byte[]>> configure) {
-		this.connectionFactory = connectionFactory;
+		this.redis = redis;
 		this.purpose = purpose;
 		this.configure = configure;
 	}
@@ -42,10 +39,8 @@ final class DedicatedClusterConnection implements AutoCloseable {
 		}
 		synchronized (this) {
 			if (this.connection == null) {
-				if (!(this.connectionFactory.getRequiredNativeClient() instanceof RedisClusterClient client)) {
-					throw new IllegalStateException(this.purpose + " needs a Redis Cluster");
-				}
-				StatefulRedisClusterConnection<byte[], byte[]> created = client.connect(ByteArrayCodec.INSTANCE);
+				StatefulRedisClusterConnection<byte[], byte[]> created = this.redis.connect(ByteArrayCodec.INSTANCE,
+						this.purpose);
 				this.configure.accept(created);
 				this.connection = created;
 			}

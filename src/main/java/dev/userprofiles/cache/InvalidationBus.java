@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
+import dev.userprofiles.cache.CacheRedis.Operation;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
@@ -16,7 +17,6 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.XReadArgs.StreamOffset;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
@@ -30,7 +30,6 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.context.SmartLifecycle;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
  * Invalidates the local levels of every instance before a write is acknowledged, so that
@@ -142,7 +141,11 @@ final class InvalidationBus implements SmartLifecycle {
 			return pending
 			""";
 
-	private final LettuceConnectionFactory connectionFactory;
+	/** What needs the cluster, for the error when Redis is standalone. */
+	private static final String PURPOSE = "The near cache "
+			+ "(profiles.cache.near.enabled=false for a standalone Redis)";
+
+	private final CacheRedis redis;
 
 	private final ProfileCacheProperties.Near settings;
 
@@ -181,8 +184,6 @@ final class InvalidationBus implements SmartLifecycle {
 
 	private volatile boolean running;
 
-	private volatile @Nullable RedisClusterClient client;
-
 	private volatile @Nullable StatefulRedisClusterConnection<String, String> commands;
 
 	private volatile @Nullable StatefulRedisClusterConnection<String, String> listening;
@@ -191,9 +192,9 @@ final class InvalidationBus implements SmartLifecycle {
 
 	private @Nullable Thread heartbeat;
 
-	InvalidationBus(LettuceConnectionFactory connectionFactory, ProfileCacheProperties.Near settings, String keyPrefix,
-			MeterRegistry meters, @Nullable ReplicaReads replicaReads) {
-		this.connectionFactory = connectionFactory;
+	InvalidationBus(CacheRedis redis, ProfileCacheProperties.Near settings, String keyPrefix, MeterRegistry meters,
+			@Nullable ReplicaReads replicaReads) {
+		this.redis = redis;
 		this.settings = settings;
 		this.keyPrefix = keyPrefix;
 		this.replicaReads = replicaReads;
@@ -290,17 +291,18 @@ final class InvalidationBus implements SmartLifecycle {
 	}
 
 	private String publish(String cache, @Nullable String key, long version) {
-		String id = commands().sync()
+		String id = this.redis.execute(Operation.BUS_PUBLISH, () -> commands().sync()
 			.eval(PUBLISH, ScriptOutputType.VALUE, new String[] { this.streamKey }, cache, (key != null) ? key : "",
-					Long.toString(this.settings.streamRetention().toMillis()), Long.toString(version));
+					Long.toString(this.settings.streamRetention().toMillis()), Long.toString(version)));
 		this.published.increment();
 		return id;
 	}
 
 	private long pending(String id) {
-		Long pending = commands().sync()
-			.eval(PENDING, ScriptOutputType.INTEGER, new String[] { this.membersKey, this.acksKey, this.streamKey }, id,
-					this.memberId);
+		Long pending = this.redis.execute(Operation.BUS_PENDING,
+				() -> commands().sync()
+					.eval(PENDING, ScriptOutputType.INTEGER,
+							new String[] { this.membersKey, this.acksKey, this.streamKey }, id, this.memberId));
 		return (pending != null) ? pending : 0;
 	}
 
@@ -311,9 +313,10 @@ final class InvalidationBus implements SmartLifecycle {
 			// The listener is stuck: let the lease run out rather than hold writers up.
 			return;
 		}
-		List<Long> result = commands().sync()
-			.eval(RENEW, ScriptOutputType.MULTI, new String[] { this.membersKey, this.acksKey }, this.memberId,
-					Long.toString(this.settings.membershipTtl().toMillis()), this.lastApplied);
+		List<Long> result = this.redis.execute(Operation.BUS_RENEW,
+				() -> commands().sync()
+					.eval(RENEW, ScriptOutputType.MULTI, new String[] { this.membersKey, this.acksKey }, this.memberId,
+							Long.toString(this.settings.membershipTtl().toMillis()), this.lastApplied));
 		this.liveMembers.set(result.get(1).intValue());
 		if (result.get(0) == 0) {
 			// Writers may have skipped this member while its registration was expired.
@@ -351,7 +354,8 @@ final class InvalidationBus implements SmartLifecycle {
 		// waits for its own connection's writes, and the one by node id wrote nothing.
 		StatefulRedisConnection<String, String> node = connection.getConnection(master.getUri().getHost(),
 				master.getUri().getPort());
-		return node.sync().waitForReplication(1, this.settings.renewEvery().toMillis()) >= 1;
+		return this.redis.execute(Operation.BUS_RENEW,
+				() -> node.sync().waitForReplication(1, this.settings.renewEvery().toMillis())) >= 1;
 	}
 
 	private void listen() {
@@ -361,15 +365,18 @@ final class InvalidationBus implements SmartLifecycle {
 				continue;
 			}
 			try {
-				List<StreamMessage<String, String>> messages = listening().sync()
-					.xread(XReadArgs.Builder.block(LISTEN_BLOCK).count(1000),
-							StreamOffset.from(this.streamKey, this.lastApplied));
+				List<StreamMessage<String, String>> messages = this.redis.execute(Operation.BUS_LISTEN,
+						() -> listening().sync()
+							.xread(XReadArgs.Builder.block(LISTEN_BLOCK).count(1000),
+									StreamOffset.from(this.streamKey, this.lastApplied)));
 				if (messages != null && !messages.isEmpty()) {
 					for (StreamMessage<String, String> message : messages) {
 						apply(message.getBody());
 						this.lastApplied = message.getId();
 					}
-					commands().sync().hset(this.acksKey, this.memberId, this.lastApplied);
+					String applied = this.lastApplied;
+					this.redis.execute(Operation.BUS_ACKNOWLEDGE,
+							() -> commands().sync().hset(this.acksKey, this.memberId, applied));
 				}
 				this.lastListenerRound = System.nanoTime();
 			}
@@ -435,11 +442,8 @@ final class InvalidationBus implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		if (!(this.connectionFactory.getRequiredNativeClient() instanceof RedisClusterClient cluster)) {
-			throw new IllegalStateException("The near cache needs a Redis Cluster (spring.data.redis.cluster.nodes); "
-					+ "set profiles.cache.near.enabled=false for a standalone Redis");
-		}
-		this.client = cluster;
+		// Fails the start on a standalone Redis; connecting waits for the heartbeat.
+		this.redis.requireCluster(PURPOSE);
 		this.running = true;
 		this.listener = daemon("near-cache-listener", this::listen);
 		this.heartbeat = daemon("near-cache-heartbeat", this::beat);
@@ -453,19 +457,16 @@ final class InvalidationBus implements SmartLifecycle {
 		if (this.commands != null) {
 			return true;
 		}
-		RedisClusterClient cluster = this.client;
-		if (cluster == null) {
-			return false;
-		}
 		StatefulRedisClusterConnection<String, String> commands = null;
 		StatefulRedisClusterConnection<String, String> listening = null;
 		try {
-			commands = cluster.connect(StringCodec.UTF8);
-			listening = cluster.connect(StringCodec.UTF8);
+			commands = this.redis.connect(StringCodec.UTF8, PURPOSE);
+			listening = this.redis.connect(StringCodec.UTF8, PURPOSE);
 			listening.setTimeout(LISTEN_BLOCK.multipliedBy(10));
 			// Entries before this point concern nothing this member holds yet.
-			List<StreamMessage<String, String>> last = commands.sync()
-				.xrevrange(this.streamKey, Range.create("-", "+"), Limit.from(1));
+			StatefulRedisClusterConnection<String, String> joining = commands;
+			List<StreamMessage<String, String>> last = this.redis.execute(Operation.BUS_MEMBERSHIP,
+					() -> joining.sync().xrevrange(this.streamKey, Range.create("-", "+"), Limit.from(1)));
 			if (!last.isEmpty()) {
 				this.lastApplied = last.get(0).getId();
 			}
@@ -488,8 +489,10 @@ final class InvalidationBus implements SmartLifecycle {
 		join(this.heartbeat);
 		join(this.listener);
 		try {
-			commands().sync().hdel(this.membersKey, this.memberId);
-			commands().sync().hdel(this.acksKey, this.memberId);
+			this.redis.execute(Operation.BUS_MEMBERSHIP, () -> {
+				commands().sync().hdel(this.membersKey, this.memberId);
+				return commands().sync().hdel(this.acksKey, this.memberId);
+			});
 		}
 		catch (RuntimeException ex) {
 			// The registration expires by itself within the membership TTL.

@@ -5,11 +5,11 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
+import dev.userprofiles.cache.CacheRedis.Operation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.Span;
@@ -21,9 +21,6 @@ import org.springframework.cache.support.NullValue;
 import org.springframework.data.redis.cache.CacheStatistics;
 import org.springframework.data.redis.cache.CacheStatisticsCollector;
 import org.springframework.data.redis.cache.RedisCacheWriter;
-import org.springframework.data.redis.connection.RedisConnectionFactory;
-import org.springframework.data.redis.core.RedisCallback;
-import org.springframework.data.redis.core.RedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.data.redis.serializer.RedisSerializer;
 
@@ -49,13 +46,14 @@ import org.springframework.data.redis.serializer.RedisSerializer;
  * and over a cached "absent" only a version 1 (a creation). Either way it deletes the
  * lease, so a fill that loaded before the commit is refused.</li>
  * </ul>
- * Value and lease share a Redis Cluster hash slot (the lease key hash-tags the value
- * key), so each step is one Lua script on one node. Lookups and clearing pass a circuit
- * breaker: while it is open, they fail at once and the cache layer reads from the
- * database, instead of paying a timeout per request. Invalidations, fills and lease
- * releases do not: the first must never be hidden, the others follow a permitted lookup
- * and, refused, would strand waiters on the lease. Plain lookups, clearing and statistics
- * are those of Spring Data Redis's own writer.
+ * Value and lease share a Redis Cluster hash slot ({@link EntryKey}), so each step is one
+ * Lua script on one node. Every command passes {@link CacheRedis}, whose
+ * {@link CacheRedis.Operation operations} say which the circuit breaker guards: lookups
+ * and clearing, which fail at once while it is open, so that the cache layer reads from
+ * the database instead of paying a timeout per request. Invalidations, fills and lease
+ * releases are never refused: the first must never be hidden, the others follow a
+ * permitted lookup and, refused, would strand waiters on the lease. Plain lookups,
+ * clearing and statistics are those of Spring Data Redis's own writer.
  * <p>
  * Use it with {@code @Cacheable(sync = true)}: that is the call that carries the loader.
  * An absent value ({@code null}) is stored for one lease period only. Time-to-idle is not
@@ -67,8 +65,6 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	/** What Spring's {@code RedisCache} hands over for a {@code null} result. */
 	private static final byte[] NULL_VALUE = RedisSerializer.java().serialize(NullValue.INSTANCE);
-
-	private static final byte[] LEASE_SUFFIX = "~lease".getBytes(StandardCharsets.UTF_8);
 
 	private static final long FIRST_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
@@ -212,9 +208,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	private final RedisCacheWriter delegate;
 
-	private final RedisTemplate<byte[], byte[]> redis;
-
-	private final RedisBreaker breaker;
+	private final CacheRedis redis;
 
 	private final CacheStatisticsCollector statistics;
 
@@ -236,20 +230,23 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	private final @Nullable ReplicaReads replicaReads;
 
-	LeaseCacheWriter(RedisCacheWriter delegate, RedisConnectionFactory connectionFactory, RedisBreaker breaker,
-			CacheFailures failures, MeterRegistry meters, Duration leaseTtl, Duration maxWait, LeaseKeeper keeper,
-			CacheTracing tracing, @Nullable ReplicatedWrites replicated, @Nullable ReplicaReads replicaReads) {
-		this(delegate, scriptTemplate(connectionFactory), breaker, CacheStatisticsCollector.none(), failures, meters,
-				leaseTtl, maxWait, keeper, new AtomicBoolean(), tracing, replicated, replicaReads);
+	/**
+	 * @param delegate Spring Data's writer, for plain reads, clearing and statistics
+	 * @param redis where every Redis command of this writer passes
+	 */
+	LeaseCacheWriter(RedisCacheWriter delegate, CacheRedis redis, CacheFailures failures, MeterRegistry meters,
+			Duration leaseTtl, Duration maxWait, LeaseKeeper keeper, CacheTracing tracing,
+			@Nullable ReplicatedWrites replicated, @Nullable ReplicaReads replicaReads) {
+		this(delegate, redis, CacheStatisticsCollector.none(), failures, meters, leaseTtl, maxWait, keeper,
+				new AtomicBoolean(), tracing, replicated, replicaReads);
 	}
 
-	private LeaseCacheWriter(RedisCacheWriter delegate, RedisTemplate<byte[], byte[]> redis, RedisBreaker breaker,
-			CacheStatisticsCollector statistics, CacheFailures failures, MeterRegistry meters, Duration leaseTtl,
-			Duration maxWait, LeaseKeeper keeper, AtomicBoolean putWarned, CacheTracing tracing,
-			@Nullable ReplicatedWrites replicated, @Nullable ReplicaReads replicaReads) {
+	private LeaseCacheWriter(RedisCacheWriter delegate, CacheRedis redis, CacheStatisticsCollector statistics,
+			CacheFailures failures, MeterRegistry meters, Duration leaseTtl, Duration maxWait, LeaseKeeper keeper,
+			AtomicBoolean putWarned, CacheTracing tracing, @Nullable ReplicatedWrites replicated,
+			@Nullable ReplicaReads replicaReads) {
 		this.delegate = delegate;
 		this.redis = redis;
-		this.breaker = breaker;
 		this.statistics = statistics;
 		this.failures = failures;
 		this.meters = meters;
@@ -260,14 +257,6 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		this.tracing = tracing;
 		this.replicated = replicated;
 		this.replicaReads = replicaReads;
-	}
-
-	private static RedisTemplate<byte[], byte[]> scriptTemplate(RedisConnectionFactory connectionFactory) {
-		RedisTemplate<byte[], byte[]> template = new RedisTemplate<>();
-		template.setConnectionFactory(connectionFactory);
-		template.setEnableDefaultSerializer(false);
-		template.afterPropertiesSet();
-		return template;
 	}
 
 	/**
@@ -281,7 +270,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	public byte[] get(String name, byte[] key, Supplier<byte[]> valueLoader, @Nullable Duration ttl,
 			boolean timeToIdleEnabled) {
 		try {
-			return getOrFill(name, key, valueLoader, ttl);
+			return getOrFill(name, EntryKey.of(key), valueLoader, ttl);
 		}
 		catch (RedisUnavailable unavailable) {
 			this.failures.record(unavailable.cause, name, "get", new String(key, StandardCharsets.UTF_8));
@@ -289,27 +278,24 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		}
 	}
 
-	private byte[] getOrFill(String name, byte[] key, Supplier<byte[]> valueLoader, @Nullable Duration ttl) {
-		return this.tracing.inSpan("cache.redis", name, (span) -> {
-			byte[] value = getOrFill(name, key, valueLoader, ttl, span);
-			return value;
-		});
+	private byte[] getOrFill(String name, EntryKey key, Supplier<byte[]> valueLoader, @Nullable Duration ttl) {
+		return this.tracing.inSpan("cache.redis", name, (span) -> getOrFill(name, key, valueLoader, ttl, span));
 	}
 
-	private byte[] getOrFill(String name, byte[] key, Supplier<byte[]> valueLoader, @Nullable Duration ttl, Span span) {
+	private byte[] getOrFill(String name, EntryKey key, Supplier<byte[]> valueLoader, @Nullable Duration ttl,
+			Span span) {
 		// Hits, the common case, cost a plain GET; only a miss runs the lease script,
 		// which looks again atomically with taking the lease.
 		byte[] cached = (this.replicaReads != null)
-				? this.replicaReads.read(key, this::read, LeaseCacheWriter::versionOf) : read(key);
+				? this.replicaReads.read(key.value(), this::read, LeaseCacheWriter::versionOf) : read(key.value());
 		this.statistics.incGets(name);
 		if (cached != null) {
 			this.statistics.incHits(name);
 			span.tag("hit", true);
 			return cached;
 		}
-		byte[] leaseKey = leaseKey(key);
-		byte[] token = newToken();
-		Lookup lookup = lookup(key, leaseKey, token);
+		Lease lease = Lease.on(key);
+		Lookup lookup = lookup(lease);
 		if (lookup.value() != null) {
 			this.statistics.incHits(name);
 			span.tag("hit", true);
@@ -318,7 +304,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		this.statistics.incMisses(name);
 		span.tag("hit", false);
 		if (lookup.leasedByOther()) {
-			lookup = this.tracing.inSpan("cache.lease.wait", name, (wait) -> awaitFill(name, key, leaseKey, token));
+			lookup = this.tracing.inSpan("cache.lease.wait", name, (wait) -> awaitFill(name, lease));
 			if (lookup.value() != null) {
 				return lookup.value();
 			}
@@ -327,15 +313,14 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 				return valueLoader.get();
 			}
 		}
-		return this.tracing.inSpan("cache.fill", name,
-				(fill) -> loadAndFill(name, key, leaseKey, token, valueLoader, ttl));
+		return this.tracing.inSpan("cache.fill", name, (fill) -> loadAndFill(name, lease, valueLoader, ttl));
 	}
 
 	/**
 	 * Polls, with growing pauses, until the value appears, the lease is ours (its holder
 	 * gave up or died and it expired), or {@code maxWait} has passed.
 	 */
-	private Lookup awaitFill(String name, byte[] key, byte[] leaseKey, byte[] token) {
+	private Lookup awaitFill(String name, Lease lease) {
 		long deadline = System.nanoTime() + this.maxWait.toNanos();
 		long pause = FIRST_POLL_NANOS;
 		Lookup lookup;
@@ -345,36 +330,34 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 				return Lookup.LEASED_BY_OTHER;
 			}
 			pause = Math.min(pause * 2, LONGEST_POLL_NANOS);
-			lookup = lookup(key, leaseKey, token);
+			lookup = lookup(lease);
 		}
 		while (lookup.leasedByOther());
 		count("cache.lease.waits", name, "result", (lookup.value() != null) ? "hit" : "lease");
 		return lookup;
 	}
 
-	private byte[] loadAndFill(String name, byte[] key, byte[] leaseKey, byte[] token, Supplier<byte[]> valueLoader,
-			@Nullable Duration ttl) {
+	private byte[] loadAndFill(String name, Lease lease, Supplier<byte[]> valueLoader, @Nullable Duration ttl) {
 		byte[] value;
 		byte[] ttlMillis = millis(this.leaseTtl);
-		try (LeaseKeeper.Held held = this.keeper
-			.hold(() -> runUnguarded(EXTEND, List.of(leaseKey), token, ttlMillis))) {
+		try (LeaseKeeper.Held held = this.keeper.hold(() -> this.redis.script(Operation.EXTEND, EXTEND,
+				List.of(lease.entry().lease()), lease.token(), ttlMillis))) {
 			value = valueLoader.get();
 		}
 		catch (RuntimeException ex) {
-			release(leaseKey, token);
+			release(lease);
 			throw ex;
 		}
 		// "Absent" lives one lease period only: a burst of requests for a missing key
 		// loads it once, and a creation that does not invalidate is seen soon anyway.
-		fill(name, key, leaseKey, token, value, Arrays.equals(value, NULL_VALUE) ? this.leaseTtl : ttl);
+		fill(name, lease, value, Arrays.equals(value, NULL_VALUE) ? this.leaseTtl : ttl);
 		return value;
 	}
 
-	private void fill(String name, byte[] key, byte[] leaseKey, byte[] token, byte[] value, @Nullable Duration ttl) {
+	private void fill(String name, Lease lease, byte[] value, @Nullable Duration ttl) {
 		try {
-			// Not through the breaker: refused, it would leave the lease to expire and
-			// everyone waiting on it for the lease TTL.
-			Long stored = runUnguarded(FILL, List.of(key, leaseKey), token, value, millis(ttl));
+			Long stored = this.redis.script(Operation.FILL, FILL, lease.entry().both(), lease.token(), value,
+					millis(ttl));
 			if (stored != null && stored == 1) {
 				this.statistics.incPuts(name);
 				count("cache.fills", name, "result", "stored");
@@ -391,10 +374,9 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		}
 	}
 
-	private void release(byte[] leaseKey, byte[] token) {
+	private void release(Lease lease) {
 		try {
-			// Not through the breaker, like a fill: a refused release strands waiters.
-			runUnguarded(RELEASE, List.of(leaseKey), token);
+			this.redis.script(Operation.RELEASE, RELEASE, List.of(lease.entry().lease()), lease.token());
 		}
 		catch (RuntimeException ex) {
 			// The lease expires by itself.
@@ -404,8 +386,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	/** Reads the value; throws {@link RedisUnavailable}, nothing else. */
 	private byte @Nullable [] read(byte[] key) {
 		try {
-			return this.breaker.call(() -> this.redis
-				.execute((RedisCallback<byte[]>) (connection) -> connection.stringCommands().get(key)));
+			return this.redis.get(Operation.READ, key);
 		}
 		catch (RuntimeException ex) {
 			throw new RedisUnavailable(ex);
@@ -421,10 +402,11 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	 * Reads the value or takes the lease; throws {@link RedisUnavailable}, nothing else.
 	 */
 	@SuppressWarnings({ "unchecked", "rawtypes" })
-	private Lookup lookup(byte[] key, byte[] leaseKey, byte[] token) {
+	private Lookup lookup(Lease lease) {
 		List<Object> result;
 		try {
-			result = run(GET_OR_LEASE, List.of(key, leaseKey), token, millis(this.leaseTtl));
+			result = this.redis.script(Operation.LOOKUP, GET_OR_LEASE, lease.entry().both(), lease.token(),
+					millis(this.leaseTtl));
 		}
 		catch (RuntimeException ex) {
 			throw new RedisUnavailable(ex);
@@ -436,40 +418,25 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 		return (outcome == 2) ? Lookup.LEASED : Lookup.LEASED_BY_OTHER;
 	}
 
-	/** Runs a script on the node serving the keys' slot, through the breaker. */
-	private <T> T run(RedisScript<T> script, List<byte[]> keys, byte[]... args) {
-		return this.breaker.call(() -> runUnguarded(script, keys, args));
-	}
-
 	/**
-	 * Runs a script on the node serving the keys' slot, bypassing the breaker: only for
-	 * calls that must always be tried (see the class description).
-	 */
-	@SuppressWarnings({ "unchecked", "rawtypes" })
-	private <T> T runUnguarded(RedisScript<T> script, List<byte[]> keys, byte[]... args) {
-		RedisSerializer results = RedisSerializer.byteArray();
-		return (T) this.redis.execute((RedisScript) script, RedisSerializer.byteArray(), results, keys,
-				(Object[]) args);
-	}
-
-	/**
-	 * Deletes the value and any lease on it, bypassing the breaker: an invalidation is
-	 * always tried, and its failure reaches the writer (see
-	 * {@code TolerantCacheErrorHandler}), since an open breaker must not hide it.
+	 * Deletes the value and any lease on it. Never refused by the breaker, and its
+	 * failure reaches the writer (see {@code TolerantCacheErrorHandler}), since an open
+	 * breaker must not hide an invalidation.
 	 */
 	private Long invalidate(byte[] key) {
-		return runInvalidating(INVALIDATE, List.of(key, leaseKey(key)));
+		return runInvalidating(Operation.INVALIDATE, INVALIDATE, EntryKey.of(key).both());
 	}
 
 	/**
-	 * Runs a script that invalidates or writes through, bypassing the breaker; with
-	 * durable invalidation, returns only once replicas have its change.
+	 * Runs a script that invalidates or writes through; with durable invalidation,
+	 * returns only once replicas have its change.
 	 */
-	private Long runInvalidating(RedisScript<Long> script, List<byte[]> keys, byte[]... args) {
-		if (this.replicated != null) {
-			return this.replicated.run(script, keys, args);
+	private Long runInvalidating(Operation operation, RedisScript<Long> script, List<byte[]> keys, byte[]... args) {
+		ReplicatedWrites replicated = this.replicated;
+		if (replicated != null) {
+			return this.redis.execute(operation, () -> replicated.run(script, keys, args));
 		}
-		return runUnguarded(script, keys, args);
+		return this.redis.script(operation, script, keys, args);
 	}
 
 	/**
@@ -489,7 +456,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	 */
 	void invalidateOlderThan(String name, byte[] key, long version) {
 		byte[] held = Long.toString(version).getBytes(StandardCharsets.US_ASCII);
-		Long deleted = runInvalidating(INVALIDATE_OLDER, List.of(key, leaseKey(key)), held);
+		Long deleted = runInvalidating(Operation.INVALIDATE, INVALIDATE_OLDER, EntryKey.of(key).both(), held);
 		if (deleted != null && deleted > 0) {
 			this.statistics.incDeletes(name);
 		}
@@ -508,7 +475,8 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	 */
 	@Override
 	public void put(String name, byte[] key, byte[] value, @Nullable Duration ttl) {
-		Long outcome = runInvalidating(PUT_IF_NEWER, List.of(key, leaseKey(key)), value, millis(ttl), NULL_VALUE);
+		Long outcome = runInvalidating(Operation.PUT, PUT_IF_NEWER, EntryKey.of(key).both(), value, millis(ttl),
+				NULL_VALUE);
 		if (outcome != null && outcome == 1) {
 			this.statistics.incPuts(name);
 		}
@@ -544,12 +512,12 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	@Override
 	public byte @Nullable [] get(String name, byte[] key) {
-		return this.breaker.call(() -> this.delegate.get(name, key));
+		return this.redis.execute(Operation.READ, () -> this.delegate.get(name, key));
 	}
 
 	@Override
 	public byte @Nullable [] get(String name, byte[] key, @Nullable Duration ttl) {
-		return this.breaker.call(() -> this.delegate.get(name, key, ttl));
+		return this.redis.execute(Operation.READ, () -> this.delegate.get(name, key, ttl));
 	}
 
 	/**
@@ -571,9 +539,10 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	/** Deletes the matching values and their leases (a lease lives beside its value). */
 	@Override
 	public void clear(String name, byte[] pattern) {
-		this.breaker.run(() -> {
+		this.redis.execute(Operation.CLEAR, () -> {
 			this.delegate.clear(name, pattern);
-			this.delegate.clear(name, leaseKey(pattern));
+			this.delegate.clear(name, EntryKey.of(pattern).lease());
+			return null;
 		});
 	}
 
@@ -589,49 +558,9 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	@Override
 	public RedisCacheWriter withStatisticsCollector(CacheStatisticsCollector collector) {
-		return new LeaseCacheWriter(this.delegate.withStatisticsCollector(collector), this.redis, this.breaker,
-				collector, this.failures, this.meters, this.leaseTtl, this.maxWait, this.keeper, this.putWarned,
-				this.tracing, this.replicated, this.replicaReads);
-	}
-
-	/**
-	 * The lease key of a value key, in the same Redis Cluster hash slot: the cluster
-	 * hashes only what lies between the first '{' and the next '}', so a key without a
-	 * tag is wrapped in one, and a key with a tag keeps it.
-	 */
-	static byte[] leaseKey(byte[] key) {
-		int open = indexOf(key, (byte) '{', 0);
-		if (open < 0) {
-			byte[] lease = new byte[key.length + 2 + LEASE_SUFFIX.length];
-			lease[0] = '{';
-			System.arraycopy(key, 0, lease, 1, key.length);
-			lease[key.length + 1] = '}';
-			System.arraycopy(LEASE_SUFFIX, 0, lease, key.length + 2, LEASE_SUFFIX.length);
-			return lease;
-		}
-		int close = indexOf(key, (byte) '}', open + 1);
-		if (close <= open + 1) {
-			throw new IllegalArgumentException("Cache key '" + new String(key, StandardCharsets.UTF_8)
-					+ "' has a '{' but no hash tag: its lease could not share its slot");
-		}
-		byte[] lease = Arrays.copyOf(key, key.length + LEASE_SUFFIX.length);
-		System.arraycopy(LEASE_SUFFIX, 0, lease, key.length, LEASE_SUFFIX.length);
-		return lease;
-	}
-
-	private static int indexOf(byte[] bytes, byte wanted, int from) {
-		for (int i = from; i < bytes.length; i++) {
-			if (bytes[i] == wanted) {
-				return i;
-			}
-		}
-		return -1;
-	}
-
-	private static byte[] newToken() {
-		ThreadLocalRandom random = ThreadLocalRandom.current();
-		return (Long.toHexString(random.nextLong()) + Long.toHexString(random.nextLong()))
-			.getBytes(StandardCharsets.US_ASCII);
+		return new LeaseCacheWriter(this.delegate.withStatisticsCollector(collector), this.redis, collector,
+				this.failures, this.meters, this.leaseTtl, this.maxWait, this.keeper, this.putWarned, this.tracing,
+				this.replicated, this.replicaReads);
 	}
 
 	private static byte[] millis(@Nullable Duration ttl) {

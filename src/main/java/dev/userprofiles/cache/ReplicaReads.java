@@ -14,7 +14,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
  * Reads of the Redis level from replicas, guarded so that read-your-writes holds:
@@ -59,10 +58,13 @@ final class ReplicaReads implements DisposableBean {
 	/** Monotonic time until which this member's lease is fresh (set by the bus). */
 	private volatile long liveUntil = System.nanoTime();
 
+	private final CacheRedis redis;
+
 	private final DedicatedClusterConnection connection;
 
-	ReplicaReads(LettuceConnectionFactory connectionFactory, Duration retention, int maxFences, MeterRegistry meters) {
-		this.connection = new DedicatedClusterConnection(connectionFactory, "Replica reads",
+	ReplicaReads(CacheRedis redis, Duration retention, int maxFences, MeterRegistry meters) {
+		this.redis = redis;
+		this.connection = new DedicatedClusterConnection(redis, "Replica reads",
 				(created) -> created.setReadFrom(ReadFrom.REPLICA_PREFERRED));
 		this.retentionNanos = retention.toNanos();
 		this.fences = Caffeine.newBuilder()
@@ -119,7 +121,7 @@ final class ReplicaReads implements DisposableBean {
 		}
 		byte[] value;
 		try {
-			value = this.connection.get().sync().get(key);
+			value = this.redis.execute(CacheRedis.Operation.REPLICA_READ, () -> this.connection.get().sync().get(key));
 		}
 		catch (RuntimeException ex) {
 			this.failed.increment();

@@ -16,7 +16,6 @@ import io.lettuce.core.cluster.models.partitions.Partitions;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 
 import org.springframework.beans.factory.DisposableBean;
-import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.script.RedisScript;
 
 /**
@@ -47,11 +46,11 @@ final class ReplicatedWrites implements DisposableBean {
 
 	private volatile Duration commandTimeout;
 
-	ReplicatedWrites(LettuceConnectionFactory connectionFactory, int replicas, Duration timeout) {
+	ReplicatedWrites(CacheRedis redis, int replicas, Duration timeout) {
 		this.replicas = replicas;
 		this.timeout = timeout;
 		this.commandTimeout = timeout;
-		this.connection = new DedicatedClusterConnection(connectionFactory,
+		this.connection = new DedicatedClusterConnection(redis,
 				"Durable invalidation " + "(profiles.cache.durable-invalidation.enabled=false for a standalone Redis)",
 				(created) -> {
 					// The WAIT may take its whole timeout: the command must not time out
@@ -63,7 +62,8 @@ final class ReplicatedWrites implements DisposableBean {
 
 	/**
 	 * Runs {@code script} (its result an integer) on the master of {@code keys}' slot and
-	 * waits until it is replicated.
+	 * waits until it is replicated. Called through {@link CacheRedis#execute}, as the
+	 * command of an invalidating operation.
 	 * @throws CacheInvalidationException when too few replicas confirmed it in time
 	 */
 	Long run(RedisScript<Long> script, List<byte[]> keys, byte[]... args) {

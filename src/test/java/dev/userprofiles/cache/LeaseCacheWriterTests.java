@@ -63,10 +63,14 @@ class LeaseCacheWriterTests {
 		connectionFactory.afterPropertiesSet();
 		connectionFactory.start();
 		keeper = new LeaseKeeper(Duration.ofSeconds(2), Duration.ofSeconds(3));
-		writer = new LeaseCacheWriter(
+		writer = writer(CircuitBreaker.ofDefaults("writer-tests"), new SimpleMeterRegistry());
+	}
+
+	private static LeaseCacheWriter writer(CircuitBreaker breaker, MeterRegistry meters) {
+		return new LeaseCacheWriter(
 				RedisCacheWriter.create(connectionFactory, (configurer) -> configurer.immediateWrites()),
-				connectionFactory, new RedisBreaker(CircuitBreaker.ofDefaults("writer-tests")),
-				new CacheFailures(meters(), Duration.ofSeconds(10)), new SimpleMeterRegistry(), Duration.ofSeconds(2),
+				new CacheRedis(connectionFactory, breaker, meters),
+				new CacheFailures(provider(meters), Duration.ofSeconds(10)), meters, Duration.ofSeconds(2),
 				Duration.ofSeconds(6), keeper, CacheTracing.NONE, null, null);
 	}
 
@@ -174,10 +178,36 @@ class LeaseCacheWriterTests {
 		assertThat(writer.get(CACHE, key)).as("what the cache holds after the fill of version 1").isNull();
 	}
 
+	@Test
+	void whileTheBreakerIsOpenReadsSkipRedisAndInvalidationsStillReachIt() {
+		byte[] key = key();
+		byte[] cached = PROFILES.serialize(profile(1));
+		writer.get(CACHE, key, () -> cached, TTL, false);
+		CircuitBreaker breaker = CircuitBreaker.ofDefaults("open-breaker");
+		MeterRegistry meters = new SimpleMeterRegistry();
+		LeaseCacheWriter guarded = writer(breaker, meters);
+		breaker.transitionToForcedOpenState();
+		byte[] loaded = PROFILES.serialize(profile(2));
+
+		byte[] served = guarded.get(CACHE, key, () -> loaded, TTL, false);
+		guarded.evict(CACHE, key);
+
+		assertThat(served).as("a read while the breaker is open: the loader's, not the cached version 1")
+			.isEqualTo(loaded);
+		assertThat(writer.get(CACHE, key)).as("the entry after an invalidation while the breaker is open").isNull();
+		assertThat(operations(meters, "read", "refused")).as("reads refused by the breaker").isEqualTo(1);
+		assertThat(operations(meters, "read", "success")).as("reads that reached Redis").isZero();
+		assertThat(operations(meters, "invalidate", "success")).as("invalidations that reached Redis").isEqualTo(1);
+	}
+
+	private static long operations(MeterRegistry meters, String operation, String outcome) {
+		return meters.get("cache.redis.operations").tag("operation", operation).tag("outcome", outcome).timer().count();
+	}
+
 	/** Meters for the failure counts. */
-	private static ObjectProvider<MeterRegistry> meters() {
+	private static ObjectProvider<MeterRegistry> provider(MeterRegistry meters) {
 		StaticListableBeanFactory beans = new StaticListableBeanFactory();
-		beans.addBean("meters", new SimpleMeterRegistry());
+		beans.addBean("meters", meters);
 		return beans.getBeanProvider(MeterRegistry.class);
 	}
 

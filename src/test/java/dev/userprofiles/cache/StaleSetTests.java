@@ -171,7 +171,7 @@ class StaleSetTests {
 		assertThat(http.get(leased.url("/users/" + id)).status()).isEqualTo(200);
 		RedisKeys redis = new RedisKeys(leased.bean(RedisConnectionFactory.class));
 		String valueKey = RedisKeys.cacheKey(ProfileCache.NAME, id);
-		String leaseKey = new String(LeaseCacheWriter.leaseKey(valueKey.getBytes(StandardCharsets.UTF_8)),
+		String leaseKey = new String(EntryKey.of(valueKey.getBytes(StandardCharsets.UTF_8)).lease(),
 				StandardCharsets.UTF_8);
 		// As if a load of this profile were running somewhere.
 		redis.set(leaseKey, "token".getBytes(StandardCharsets.UTF_8));

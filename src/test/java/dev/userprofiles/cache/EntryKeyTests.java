@@ -10,13 +10,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 @WithoutInfrastructure
-class LeaseKeyTests {
+class EntryKeyTests {
 
 	@Test
 	void leaseOfAPlainKeyIsHashTaggedIntoTheValuesSlot() {
 		byte[] key = bytes("profiles:users::42");
 
-		byte[] lease = LeaseCacheWriter.leaseKey(key);
+		byte[] lease = EntryKey.of(key).lease();
 
 		assertThat(new String(lease, StandardCharsets.UTF_8)).isEqualTo("{profiles:users::42}~lease");
 		assertThat(SlotHash.getSlot(lease)).isEqualTo(SlotHash.getSlot(key));
@@ -26,7 +26,7 @@ class LeaseKeyTests {
 	void leaseOfAKeyWithAHashTagKeepsThatTag() {
 		byte[] key = bytes("profiles:users::{tenant-7}:42");
 
-		byte[] lease = LeaseCacheWriter.leaseKey(key);
+		byte[] lease = EntryKey.of(key).lease();
 
 		assertThat(new String(lease, StandardCharsets.UTF_8)).isEqualTo("profiles:users::{tenant-7}:42~lease");
 		assertThat(SlotHash.getSlot(lease)).isEqualTo(SlotHash.getSlot(key));
@@ -34,8 +34,8 @@ class LeaseKeyTests {
 
 	@Test
 	void keyWithABraceButNoHashTagIsRefused() {
-		assertThatIllegalArgumentException().isThrownBy(() -> LeaseCacheWriter.leaseKey(bytes("users::{}42")));
-		assertThatIllegalArgumentException().isThrownBy(() -> LeaseCacheWriter.leaseKey(bytes("users::{42")));
+		assertThatIllegalArgumentException().isThrownBy(() -> EntryKey.of(bytes("users::{}42")).lease());
+		assertThatIllegalArgumentException().isThrownBy(() -> EntryKey.of(bytes("users::{42")).lease());
 	}
 
 	private static byte[] bytes(String key) {
