@@ -4,7 +4,6 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -12,8 +11,8 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.RedisCodec;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
@@ -24,16 +23,20 @@ import org.springframework.data.redis.serializer.RedisSerializer;
 
 /**
  * The one way the cache layer talks to Redis, as {@code DefaultRedisCacheWriter.execute}
- * is Spring Data's own. Every command is one of the {@link Operation}s and passes
- * {@link #execute}, which applies the circuit breaker where the operation is guarded and
- * times the command in {@code cache.redis.operations}, by operation and outcome
- * ({@code success}, {@code error}, or {@code refused} by the open breaker).
+ * is Spring Data's own. Every Redis operation of the layer is one of the
+ * {@link Operation}s and passes {@link #execute}, which applies the circuit breaker where
+ * the operation is guarded and counts the operations that failed or that the open breaker
+ * refused in {@code cache.redis.failures}, by operation and reason ({@code error},
+ * {@code refused}). Successes are not timed: a timer per Redis call costs the hot path
+ * more than it tells (Lettuce's own observations are off for that reason), and the
+ * {@code cache.redis} span says how long Redis took.
  * <p>
- * Every connection of the cache layer is opened here, from Boot's Lettuce client: all
- * share its nodes, credentials, TLS, topology refresh, fail-fast behaviour and command
- * timeout ({@code spring.data.redis.timeout}). Only the two commands that block lengthen
- * that timeout on their own connections, by the time they may block: durable
- * invalidation's {@code WAIT} and the bus's read of its stream.
+ * The layer's own connections are opened here, and Spring Data's writer and Lettuce's
+ * node connections come from the same client: all share its nodes, credentials, TLS,
+ * topology refresh, fail-fast behaviour and command timeout
+ * ({@code spring.data.redis.timeout}). Only durable invalidation's {@code WAIT} and the
+ * bus's read of its stream, which block, lengthen that timeout on their own connections;
+ * the bus's renewal {@code WAIT} blocks at most {@code renew-every}, below it.
  * <p>
  * Failures are thrown, not handled, here: what a caller does with one differs on purpose
  * (a read falls back to the database, an invalidation fails its write).
@@ -85,8 +88,7 @@ final class CacheRedis {
 		BUS_RENEW(false),
 
 		/**
-		 * Reading the invalidation stream: blocks until entries arrive or a second
-		 * passes.
+		 * Reading the invalidation stream: blocks until entries arrive, 100 ms at most.
 		 */
 		BUS_LISTEN(false),
 
@@ -118,11 +120,9 @@ final class CacheRedis {
 
 	private final RedisTemplate<byte[], byte[]> template;
 
-	private final Map<Operation, Timer> succeeded = new EnumMap<>(Operation.class);
+	private final Map<Operation, Counter> failed = new EnumMap<>(Operation.class);
 
-	private final Map<Operation, Timer> failed = new EnumMap<>(Operation.class);
-
-	private final Map<Operation, Timer> refused = new EnumMap<>(Operation.class);
+	private final Map<Operation, Counter> refused = new EnumMap<>(Operation.class);
 
 	CacheRedis(LettuceConnectionFactory connectionFactory, CircuitBreaker breaker, MeterRegistry meters) {
 		this.connectionFactory = connectionFactory;
@@ -134,19 +134,16 @@ final class CacheRedis {
 		// Registered at zero, so that dashboards and alerts find them before the first
 		// failure.
 		for (Operation operation : Operation.values()) {
-			this.succeeded.put(operation, timer(meters, operation, "success"));
-			this.failed.put(operation, timer(meters, operation, "error"));
-			if (operation.guarded()) {
-				this.refused.put(operation, timer(meters, operation, "refused"));
-			}
+			this.failed.put(operation, failures(meters, operation, "error"));
+			this.refused.put(operation, failures(meters, operation, "refused"));
 		}
 	}
 
-	private static Timer timer(MeterRegistry meters, Operation operation, String outcome) {
-		return Timer.builder("cache.redis.operations")
-			.description("Redis commands of the cache layer, by operation and outcome (refused: breaker open)")
+	private static Counter failures(MeterRegistry meters, Operation operation, String reason) {
+		return Counter.builder("cache.redis.failures")
+			.description("Redis operations of the cache layer that failed, or that the open breaker refused")
 			.tag("operation", operation.tag())
-			.tag("outcome", outcome)
+			.tag("reason", reason)
 			.register(meters);
 	}
 
@@ -156,18 +153,15 @@ final class CacheRedis {
 	 * guarded
 	 */
 	<T> T execute(Operation operation, Supplier<T> command) {
-		long start = System.nanoTime();
 		try {
-			T result = operation.guarded() ? this.breaker.call(command) : command.get();
-			this.succeeded.get(operation).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-			return result;
+			return operation.guarded() ? this.breaker.call(command) : command.get();
 		}
 		catch (CallNotPermittedException ex) {
-			this.refused.get(operation).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+			this.refused.get(operation).increment();
 			throw ex;
 		}
 		catch (RuntimeException | Error ex) {
-			this.failed.get(operation).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+			this.failed.get(operation).increment();
 			throw ex;
 		}
 	}

@@ -10,8 +10,9 @@ import org.jspecify.annotations.Nullable;
  * The Redis keys of one cache entry: its value's and its lease's, in the same Redis
  * Cluster hash slot, so that one script on one node can change both. The cluster hashes
  * only what lies between the first '{' and the next '}': a key without a tag is wrapped
- * in one for its lease, and a key with a tag keeps it. One instance serves one request's
- * thread (the lease key is made on first use, without synchronization).
+ * in one for its lease, and a key with a tag keeps it. An instance belongs to the thread
+ * of one request: the lease key is made on first use, without synchronization
+ * ({@link Lease} keeps its own copy, in a final field, for the lease keeper's thread).
  */
 final class EntryKey {
 

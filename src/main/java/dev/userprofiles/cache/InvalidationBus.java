@@ -488,14 +488,17 @@ final class InvalidationBus implements SmartLifecycle {
 		this.fenceDeadline = System.nanoTime();
 		join(this.heartbeat);
 		join(this.listener);
-		try {
-			this.redis.execute(Operation.BUS_MEMBERSHIP, () -> {
-				commands().sync().hdel(this.membersKey, this.memberId);
-				return commands().sync().hdel(this.acksKey, this.memberId);
-			});
-		}
-		catch (RuntimeException ex) {
-			// The registration expires by itself within the membership TTL.
+		// Never connected: nothing registered.
+		if (this.commands != null) {
+			try {
+				this.redis.execute(Operation.BUS_MEMBERSHIP, () -> {
+					commands().sync().hdel(this.membersKey, this.memberId);
+					return commands().sync().hdel(this.acksKey, this.memberId);
+				});
+			}
+			catch (RuntimeException ex) {
+				// The registration expires by itself within the membership TTL.
+			}
 		}
 		close(this.listening);
 		close(this.commands);

@@ -11,10 +11,17 @@ final class Lease {
 
 	private final EntryKey entry;
 
+	/**
+	 * The lease's key, in a final field: the lease keeper extends the lease from its own
+	 * thread.
+	 */
+	private final byte[] key;
+
 	private final byte[] token;
 
 	private Lease(EntryKey entry, byte[] token) {
 		this.entry = entry;
+		this.key = entry.lease();
 		this.token = token;
 	}
 
@@ -28,6 +35,11 @@ final class Lease {
 
 	EntryKey entry() {
 		return this.entry;
+	}
+
+	/** The lease's own key. */
+	byte[] key() {
+		return this.key;
 	}
 
 	byte[] token() {

@@ -340,8 +340,8 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	private byte[] loadAndFill(String name, Lease lease, Supplier<byte[]> valueLoader, @Nullable Duration ttl) {
 		byte[] value;
 		byte[] ttlMillis = millis(this.leaseTtl);
-		try (LeaseKeeper.Held held = this.keeper.hold(() -> this.redis.script(Operation.EXTEND, EXTEND,
-				List.of(lease.entry().lease()), lease.token(), ttlMillis))) {
+		try (LeaseKeeper.Held held = this.keeper
+			.hold(() -> this.redis.script(Operation.EXTEND, EXTEND, List.of(lease.key()), lease.token(), ttlMillis))) {
 			value = valueLoader.get();
 		}
 		catch (RuntimeException ex) {
@@ -376,7 +376,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 
 	private void release(Lease lease) {
 		try {
-			this.redis.script(Operation.RELEASE, RELEASE, List.of(lease.entry().lease()), lease.token());
+			this.redis.script(Operation.RELEASE, RELEASE, List.of(lease.key()), lease.token());
 		}
 		catch (RuntimeException ex) {
 			// The lease expires by itself.

@@ -9,6 +9,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.lettuce.core.ReadFrom;
+import dev.userprofiles.cache.CacheRedis.Operation;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.jspecify.annotations.Nullable;
@@ -121,7 +122,7 @@ final class ReplicaReads implements DisposableBean {
 		}
 		byte[] value;
 		try {
-			value = this.redis.execute(CacheRedis.Operation.REPLICA_READ, () -> this.connection.get().sync().get(key));
+			value = this.redis.execute(Operation.REPLICA_READ, () -> this.connection.get().sync().get(key));
 		}
 		catch (RuntimeException ex) {
 			this.failed.increment();

@@ -195,13 +195,14 @@ class LeaseCacheWriterTests {
 		assertThat(served).as("a read while the breaker is open: the loader's, not the cached version 1")
 			.isEqualTo(loaded);
 		assertThat(writer.get(CACHE, key)).as("the entry after an invalidation while the breaker is open").isNull();
-		assertThat(operations(meters, "read", "refused")).as("reads refused by the breaker").isEqualTo(1);
-		assertThat(operations(meters, "read", "success")).as("reads that reached Redis").isZero();
-		assertThat(operations(meters, "invalidate", "success")).as("invalidations that reached Redis").isEqualTo(1);
+		assertThat(failures(meters, "read", "refused")).as("reads refused by the breaker").isEqualTo(1);
+		assertThat(failures(meters, "read", "error")).as("reads that failed").isZero();
+		assertThat(failures(meters, "invalidate", "refused")).as("invalidations refused").isZero();
+		assertThat(failures(meters, "invalidate", "error")).as("invalidations that failed").isZero();
 	}
 
-	private static long operations(MeterRegistry meters, String operation, String outcome) {
-		return meters.get("cache.redis.operations").tag("operation", operation).tag("outcome", outcome).timer().count();
+	private static double failures(MeterRegistry meters, String operation, String reason) {
+		return meters.get("cache.redis.failures").tag("operation", operation).tag("reason", reason).counter().count();
 	}
 
 	/** Meters for the failure counts. */

@@ -108,7 +108,13 @@ final class Infrastructure {
 					return;
 				}
 			}
-			Thread.onSpinWait();
+			try {
+				Thread.sleep(10);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				return;
+			}
 		}
 		while (System.nanoTime() - deadline < 0);
 	}
