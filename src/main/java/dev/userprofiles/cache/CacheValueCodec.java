@@ -32,9 +32,9 @@ public interface CacheValueCodec<T> {
 	 * The version of a value, increasing with every write of it: the local level keeps
 	 * the newer of two versions. Redis compares versions too, inside its scripts, without
 	 * this codec: there a value must end with its version (protobuf field 10 as the last
-	 * field, or a JSON object whose last member is {@code "version"}). A value that does
-	 * not is still cached, but a write-through put then invalidates instead of replacing
-	 * (logged once).
+	 * field, or a JSON object whose last member is {@code "version"}), below 2^53 (Lua
+	 * numbers are doubles). A value that does not is still cached, but a write-through
+	 * put then invalidates instead of replacing (logged once).
 	 * @param value a value of this cache
 	 * @return its version
 	 */

@@ -104,42 +104,11 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 			""", Long.class);
 
 	/**
-	 * Lua: the version inside an encoded value, or nil: the last protobuf field (number
-	 * 10, a varint) or JSON's last member.
-	 */
-	private static final String VERSION_OF = """
-			local function version(encoded)
-			  if string.byte(encoded, 1) == 123 then
-			    local v = string.match(encoded, '"version":(%d+)}$')
-			    return v and tonumber(v)
-			  end
-			  -- protobuf: field 10 (tag 0x50), a varint, is the last field
-			  local n = #encoded
-			  if n < 2 or string.byte(encoded, n) >= 128 then
-			    return nil
-			  end
-			  local first = n
-			  while first > 1 and string.byte(encoded, first - 1) >= 128 do
-			    first = first - 1
-			  end
-			  if first < 2 or string.byte(encoded, first - 1) ~= 80 then
-			    return nil
-			  end
-			  local v, scale = 0, 1
-			  for i = first, n do
-			    v = v + (string.byte(encoded, i) % 128) * scale
-			    scale = scale * 128
-			  end
-			  return v
-			end
-			""";
-
-	/**
 	 * KEYS: value, lease. ARGV: new value, TTL in ms (0: none), the encoded "absent".
 	 * Returns 1 when stored, 0 when refused (no entry, or one as new), 2 when the new
 	 * value carries no version (then the entry is invalidated instead).
 	 */
-	private static final RedisScript<Long> PUT_IF_NEWER = RedisScript.of(VERSION_OF + """
+	private static final RedisScript<Long> PUT_IF_NEWER = RedisScript.of(EncodedVersion.LUA + """
 			redis.call('DEL', KEYS[2])
 			local new = version(ARGV[1])
 			if not new then
@@ -193,7 +162,7 @@ final class LeaseCacheWriter implements RedisCacheWriter {
 	 * the value unless it carries that version or a newer one; returns 1 when it deleted
 	 * the value.
 	 */
-	private static final RedisScript<Long> INVALIDATE_OLDER = RedisScript.of(VERSION_OF + """
+	private static final RedisScript<Long> INVALIDATE_OLDER = RedisScript.of(EncodedVersion.LUA + """
 			redis.call('DEL', KEYS[2])
 			local current = redis.call('GET', KEYS[1])
 			if not current then
