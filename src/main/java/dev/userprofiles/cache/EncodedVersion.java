@@ -7,9 +7,9 @@ import java.nio.charset.StandardCharsets;
  * field (number 10, a varint) or JSON's last member ({@code "version":n}). Read twice, by
  * one contract: here for the local level and replica reads, and in Lua ({@link #LUA}) by
  * the scripts that compare versions inside Redis. Lua numbers are doubles, so both read
- * only versions from 0 to 2^53 - 1 (a row would need that many writes), and nothing
- * above; {@code EncodedVersionProperties} checks that both read the same on generated
- * values.
+ * only versions from 0 to 2^53 - 1, and nothing above: a version moves by one per write,
+ * and one set above by hand reads as none, so a write-through put invalidates instead.
+ * {@code EncodedVersionProperties} checks that both read the same on generated values.
  */
 final class EncodedVersion {
 
