@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.List;
 
 import dev.userprofiles.cache.CacheRedis.Operation;
-import dev.userprofiles.infra.TestCredentials;
 import dev.userprofiles.infra.TestInfrastructure;
 import dev.userprofiles.profile.ProfileCache;
 import dev.userprofiles.profile.UserProfile;
@@ -22,7 +21,6 @@ import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
-import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.script.RedisScript;
 
@@ -54,14 +52,7 @@ class EncodedVersionProperties {
 
 	@BeforeContainer
 	static void connect() {
-		TestInfrastructure infrastructure = TestInfrastructure.get();
-		RedisClusterConfiguration cluster = new RedisClusterConfiguration(
-				infrastructure.redisNodes().stream().map(Object::toString).toList());
-		cluster.setUsername(TestCredentials.REDIS_USER);
-		cluster.setPassword(TestCredentials.get().redisPassword());
-		connectionFactory = new LettuceConnectionFactory(cluster);
-		connectionFactory.afterPropertiesSet();
-		connectionFactory.start();
+		connectionFactory = TestInfrastructure.get().serviceRedisConnectionFactory();
 		redis = new CacheRedis(connectionFactory, CircuitBreaker.ofDefaults("encoded-versions"),
 				new SimpleMeterRegistry());
 	}

@@ -12,7 +12,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import dev.userprofiles.infra.TestCredentials;
 import dev.userprofiles.infra.TestInfrastructure;
 import dev.userprofiles.profile.ProfileCache;
 import dev.userprofiles.profile.UserProfile;
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.data.redis.cache.RedisCacheWriter;
-import org.springframework.data.redis.connection.RedisClusterConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.serializer.RedisSerializer;
 
@@ -54,14 +52,7 @@ class LeaseCacheWriterTests {
 
 	@BeforeAll
 	static void connect() {
-		TestInfrastructure infrastructure = TestInfrastructure.get();
-		RedisClusterConfiguration cluster = new RedisClusterConfiguration(
-				infrastructure.redisNodes().stream().map(Object::toString).toList());
-		cluster.setUsername(TestCredentials.REDIS_USER);
-		cluster.setPassword(TestCredentials.get().redisPassword());
-		connectionFactory = new LettuceConnectionFactory(cluster);
-		connectionFactory.afterPropertiesSet();
-		connectionFactory.start();
+		connectionFactory = TestInfrastructure.get().serviceRedisConnectionFactory();
 		keeper = new LeaseKeeper(Duration.ofSeconds(2), Duration.ofSeconds(3));
 		writer = writer(CircuitBreaker.ofDefaults("writer-tests"), new SimpleMeterRegistry());
 	}

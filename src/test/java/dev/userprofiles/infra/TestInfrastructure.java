@@ -5,6 +5,9 @@ import java.util.List;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.internal.HostAndPort;
 
+import org.springframework.data.redis.connection.RedisClusterConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
 /**
  * A running Redis Cluster (3 masters, 3 replicas) and Postgres, whichever backend started
  * them. {@link #get()} starts them once per JVM, chosen by
@@ -46,6 +49,22 @@ public interface TestInfrastructure {
 	List<String> redisCommands();
 
 	String jdbcUrl();
+
+	/**
+	 * A started connection factory to the cluster, as the service's Redis user
+	 * ({@link TestCredentials#REDIS_USER}), for tests of the cache layer without a Spring
+	 * context. The caller destroys it.
+	 */
+	default LettuceConnectionFactory serviceRedisConnectionFactory() {
+		RedisClusterConfiguration cluster = new RedisClusterConfiguration(
+				redisNodes().stream().map(Object::toString).toList());
+		cluster.setUsername(TestCredentials.REDIS_USER);
+		cluster.setPassword(TestCredentials.get().redisPassword());
+		LettuceConnectionFactory connectionFactory = new LettuceConnectionFactory(cluster);
+		connectionFactory.afterPropertiesSet();
+		connectionFactory.start();
+		return connectionFactory;
+	}
 
 	/** The service's runtime role: rows only ({@link TestCredentials#DATABASE_USER}). */
 	default String username() {
