@@ -48,17 +48,6 @@ final class RedisBreaker {
 		}
 	}
 
-	void run(Runnable redisCall) {
-		call(() -> {
-			redisCall.run();
-			return null;
-		});
-	}
-
-	CircuitBreaker.State state() {
-		return this.breaker.getState();
-	}
-
 	private void logTransition() {
 		CircuitBreaker.State state = this.breaker.getState();
 		CircuitBreaker.State previous = this.logged.get();
